@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from dosewise.api import api
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="patients:patient-list", permanent=False)),
+    path("accounts/", include("dosewise.accounts.urls")),
+    path("patients/", include("dosewise.patients.urls")),
+    path("clinical/", include("dosewise.clinical.urls")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
