@@ -8,6 +8,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
+
+from dosewise.domain.ages import age_in_years
 
 
 class Patient(models.Model):
@@ -87,6 +90,10 @@ class Patient(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("patients:patient-chart", args=[self.uuid])
+
+    @property
+    def age(self) -> int:
+        return age_in_years(self.date_of_birth, on=timezone.localdate())
 
     @property
     def full_name(self) -> str:

@@ -1,0 +1,151 @@
+"""API errors as RFC 9457 problem details: every error is `application/problem+json`.
+
+Services refuse with Django's `ValidationError` (keyed by field), the access helper with
+`Http404` / `PermissionDenied`; ninja refuses malformed or unknown input itself. Each becomes
+one problem document naming the field at fault, so a client never has to parse HTML or guess.
+"""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from dosewise.api_schemas import Problem
+
+CONTENT_TYPE = "application/problem+json"
+
+# Python 3.13 renamed 422's phrase; one spelling keeps responses and the snapshot stable.
+_TITLES = {422: "Unprocessable Content"}
+
+# Pydantic's wording for the two commonest refusals, in the words the services use.
+_MESSAGES = {"extra_forbidden": "Unknown field.", "missing": "This field is required."}
+
+# What each error status means in this API, for the OpenAPI document.
+_DESCRIPTIONS = {
+    400: "The body is not well-formed JSON.",
+    401: "No API token, or an invalid or revoked one.",
+    403: "Not allowed: e.g. writing to a chart without being on the patient's care team.",
+    404: "No such record, or not one this token may see (also: a clinical endpoint for a role "
+    "that sees demographics only).",
+    422: "Invalid input; `errors` names each field at fault.",
+}
+
+
+def _title(status: int) -> str:
+    return _TITLES.get(status) or HTTPStatus(status).phrase
+
+
+def problem(
+    status: int, detail: str, *, errors: list[dict[str, Any]] | None = None
+) -> HttpResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": _title(status),
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return HttpResponse(json.dumps(body), status=status, content_type=CONTENT_TYPE)
+
+
+def _field_errors_detail(errors: list[dict[str, Any]]) -> str:
+    return "; ".join(
+        f"{item['field']}: {item['message']}" if item["field"] else item["message"]
+        for item in errors
+    )
+
+
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem(404, str(exc) or "No such record.")
+
+
+def _forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return problem(403, str(exc) or "You may not do this.")
+
+
+def _refused_by_service(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        errors = [
+            {"field": None if field == NON_FIELD_ERRORS else field, "message": message}
+            for field, messages in exc.message_dict.items()
+            for message in messages
+        ]
+    else:
+        errors = [{"field": None, "message": message} for message in exc.messages]
+    return problem(422, _field_errors_detail(errors), errors=errors)
+
+
+def _field_name(loc: tuple[Any, ...]) -> str | None:
+    # ("body", "payload", "mrn") -> "mrn"; ("query", "limit") -> "limit"; ("body", "payload")
+    # (the body as a whole) -> None.
+    source, *rest = loc
+    path = rest[1:] if source == "body" else rest
+    return ".".join(str(part) for part in path) or None
+
+
+def _invalid_input(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = []
+    for error in exc.errors:
+        field = _field_name(tuple(error["loc"]))
+        message = _MESSAGES.get(error["type"], error["msg"])
+        if field is None and error["type"] == "missing":
+            message = "Send a JSON object as the request body."
+        errors.append({"field": field, "message": message})
+    return problem(422, _field_errors_detail(errors), errors=errors)
+
+
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+        # ninja wraps the JSON parser's error (JSONDecodeError, UnicodeDecodeError).
+        return problem(400, f"The request body is malformed JSON ({exc.__cause__}).")
+    response = problem(exc.status_code, exc.message)
+    if exc.status_code == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
+
+
+def install_problem_handlers(api: NinjaAPI) -> None:
+    api.add_exception_handler(Http404, _not_found)
+    api.add_exception_handler(PermissionDenied, _forbidden)
+    api.add_exception_handler(DjangoValidationError, _refused_by_service)
+    api.add_exception_handler(NinjaValidationError, _invalid_input)
+    api.add_exception_handler(HttpError, _http_error)
+
+
+def _expected_errors(path: str, method: str, operation: dict[str, Any]) -> list[int]:
+    statuses = [401]
+    if "requestBody" in operation:
+        statuses.append(400)
+    if "{" in path and method in {"post", "patch", "put", "delete"}:
+        statuses.append(403)
+    if "{" in path or "clinical" in operation.get("tags", []):
+        statuses.append(404)
+    if "requestBody" in operation or operation.get("parameters"):
+        statuses.append(422)
+    return sorted(statuses)
+
+
+def document_problems(schema: dict[str, Any]) -> None:
+    """Add the problem responses each operation can give to an OpenAPI document."""
+    problem_schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(problem_schema.pop("$defs", {}))
+    components["Problem"] = problem_schema
+    reference = {"$ref": "#/components/schemas/Problem"}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status in _expected_errors(path, method, operation):
+                operation["responses"].setdefault(
+                    str(status),
+                    {"description": _DESCRIPTIONS[status], "content": {CONTENT_TYPE: {"schema": reference}}},
+                )
+
