@@ -39,7 +39,7 @@ test: $(STAMP)  ## Run the whole suite (PostgreSQL when DATABASE_URL is set, SQL
 lint: $(STAMP)  ## ruff check, format check, mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy dosewise
+	DOSEWISE_TESTING=1 $(BIN)/mypy dosewise
 
 fmt: $(STAMP)  ## Format and autofix
 	$(BIN)/ruff format .

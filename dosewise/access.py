@@ -14,11 +14,13 @@ Every refusal is itself audited.
 from __future__ import annotations
 
 import enum
+import functools
 import uuid
-from typing import TypeVar
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.http import Http404
 
 from dosewise.accounts.models import Membership
@@ -139,3 +141,29 @@ def get_patient_record(
             target=found,
         )
     return found
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def write_service(need: Need) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Make a service `fn(actor, subject, ...)` check access, then run in one transaction.
+
+    `subject` is a Patient or a record with `.patient`. The check runs before the transaction
+    opens, so the audit event of a refusal is kept although the refused write never happens.
+    """
+
+    def decorator(fn: Callable[P, R]) -> Callable[P, R]:
+        atomic_fn = transaction.atomic(fn)
+
+        @functools.wraps(fn)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            actor, subject = args[0], args[1]
+            patient = subject if isinstance(subject, Patient) else subject.patient  # type: ignore[attr-defined]
+            check_patient_access(actor, patient, need)  # type: ignore[arg-type]
+            return atomic_fn(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -138,7 +138,8 @@ VAR_DIR = Path(env_str("DOSEWISE_VAR_DIR", str(BASE_DIR / "var")))
 DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'dosewise.sqlite3'}"
 _database_url = env_str("DATABASE_URL") or DEFAULT_DATABASE_URL
 try:
-    _database = dj_database_url.parse(_database_url, conn_max_age=60)
+    # Tests: no persistent connections, so live-server threads never hold the test database.
+    _database = dj_database_url.parse(_database_url, conn_max_age=0 if TESTING else 60)
 except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a usable database URL: {exc}") from None
 if _database["ENGINE"] not in {

@@ -24,6 +24,7 @@ def member_required(*roles: str) -> Callable[[View], View]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
+                record("access.denied", actor=None, detail={"path": request.path, "why": "not signed in"})
                 return redirect_to_login(request.get_full_path())
             membership: Membership | None = request.membership  # type: ignore[attr-defined]
             if membership is None:

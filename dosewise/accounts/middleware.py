@@ -25,7 +25,7 @@ class TwoFactorEnforcementMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        if user.is_authenticated and user.requires_two_factor and not user.is_verified():  # type: ignore[union-attr]
+        if user.is_authenticated and user.requires_two_factor and not user.is_verified():  # type: ignore[union-attr,attr-defined]
             logout(request)
             return redirect("accounts:login")
         return self.get_response(request)

@@ -77,7 +77,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             request.session.cycle_key()
             request.session[PENDING_LOGIN_KEY] = {
                 "user": user.pk,
-                "backend": user.backend,
+                "backend": user.backend,  # type: ignore[attr-defined]  # set by authenticate()
                 "at": time.time(),
                 "next": _safe_next(request),
             }
@@ -193,7 +193,7 @@ def security(request: HttpRequest) -> HttpResponse:
                 return redirect("accounts:security")
         except ValidationError as exc:
             apply_errors(token_form, exc)
-    tokens = ApiToken.objects.filter(membership__user=request.user).select_related("membership__organization")
+    tokens = ApiToken.objects.filter(membership=membership).select_related("membership__organization")
     return render(
         request,
         "accounts/security.html",

@@ -6,10 +6,9 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 
-from dosewise.access import Need, check_patient_access
+from dosewise.access import Need, write_service
 from dosewise.accounts.models import Membership
 from dosewise.audit.services import record
 from dosewise.clinical import icd10
@@ -32,7 +31,7 @@ def _clean_encounter(encounter: Encounter, *, today: dt.date) -> None:
     _check_date("occurred_on", encounter.occurred_on, today=today, label="The encounter date")
 
 
-@transaction.atomic
+@write_service(Need.CLINICAL_WRITE)
 def start_encounter(
     actor: Membership,
     patient: Patient,
@@ -44,7 +43,6 @@ def start_encounter(
     **sections: str,
 ) -> Encounter:
     """Open a draft encounter note written by the acting clinician."""
-    check_patient_access(actor, patient, Need.CLINICAL_WRITE)
     unknown = set(sections) - set(SECTION_FIELDS)
     if unknown:
         raise ValidationError({name: ["Unknown section."] for name in sorted(unknown)})
@@ -65,7 +63,6 @@ def start_encounter(
 
 
 def _lock_draft(actor: Membership, encounter: Encounter) -> Encounter:
-    check_patient_access(actor, encounter.patient, Need.CLINICAL_WRITE)
     locked = Encounter.objects.select_for_update().select_related("patient").get(pk=encounter.pk)
     if locked.status != Encounter.Status.DRAFT:
         raise ValidationError(
@@ -76,7 +73,7 @@ def _lock_draft(actor: Membership, encounter: Encounter) -> Encounter:
     return locked
 
 
-@transaction.atomic
+@write_service(Need.CLINICAL_WRITE)
 def update_encounter(
     actor: Membership, encounter: Encounter, *, today: dt.date | None = None, **changes: Any
 ) -> Encounter:
@@ -104,7 +101,7 @@ def update_encounter(
     return encounter
 
 
-@transaction.atomic
+@write_service(Need.CLINICAL_WRITE)
 def sign_encounter(actor: Membership, encounter: Encounter) -> Encounter:
     """Sign a draft: from now on it only receives addenda."""
     encounter = _lock_draft(actor, encounter)
@@ -120,10 +117,9 @@ def sign_encounter(actor: Membership, encounter: Encounter) -> Encounter:
     return encounter
 
 
-@transaction.atomic
+@write_service(Need.CLINICAL_WRITE)
 def add_addendum(actor: Membership, encounter: Encounter, *, text: str) -> EncounterAddendum:
     """Append a dated addendum to a signed note."""
-    check_patient_access(actor, encounter.patient, Need.CLINICAL_WRITE)
     encounter = Encounter.objects.select_for_update().select_related("patient").get(pk=encounter.pk)
     if encounter.status != Encounter.Status.SIGNED:
         raise ValidationError({"text": ["Addenda are for signed notes; edit the draft instead."]})
@@ -143,10 +139,9 @@ def add_addendum(actor: Membership, encounter: Encounter, *, text: str) -> Encou
     return addendum
 
 
-@transaction.atomic
+@write_service(Need.CLINICAL_WRITE)
 def mark_encounter_entered_in_error(actor: Membership, encounter: Encounter, *, reason: str) -> Encounter:
     """Withdraw an encounter written for the wrong patient or by mistake; it stays, marked."""
-    check_patient_access(actor, encounter.patient, Need.CLINICAL_WRITE)
     encounter = Encounter.objects.select_for_update().select_related("patient").get(pk=encounter.pk)
     if not reason.strip():
         raise ValidationError({"reason": ["Say why this encounter was entered in error."]})
@@ -175,7 +170,7 @@ def _check_encounter_belongs(encounter: Encounter | None, patient: Patient) -> N
         raise ValidationError({"encounter": ["This encounter was entered in error."]})
 
 
-@transaction.atomic
+@write_service(Need.CLINICAL_WRITE)
 def add_diagnosis(
     actor: Membership,
     patient: Patient,
@@ -188,7 +183,6 @@ def add_diagnosis(
     today: dt.date | None = None,
 ) -> Diagnosis:
     """Add a coded diagnosis; the code must be a billable ICD-10-CM code of the current set."""
-    check_patient_access(actor, patient, Need.CLINICAL_WRITE)
     found = icd10.lookup(code) if code else None
     if found is None:
         raise ValidationError({"code": [f"{code!r} is not an ICD-10-CM code (April 2026 code set)."]})
@@ -226,7 +220,7 @@ def add_diagnosis(
     return diagnosis
 
 
-@transaction.atomic
+@write_service(Need.CLINICAL_WRITE)
 def update_diagnosis(
     actor: Membership,
     diagnosis: Diagnosis,
@@ -235,7 +229,6 @@ def update_diagnosis(
     **changes: Any,
 ) -> Diagnosis:
     """Change a diagnosis' clinical status (e.g. active -> remission), onset or note."""
-    check_patient_access(actor, diagnosis.patient, Need.CLINICAL_WRITE)
     unknown = set(changes) - {"status", "onset_on", "note"}
     if unknown:
         raise ValidationError({name: ["Unknown field (the code of a diagnosis cannot change; mark it entered in error and add the right one)."] for name in sorted(unknown)})
@@ -264,10 +257,9 @@ def update_diagnosis(
     return diagnosis
 
 
-@transaction.atomic
+@write_service(Need.CLINICAL_WRITE)
 def mark_diagnosis_entered_in_error(actor: Membership, diagnosis: Diagnosis, *, reason: str) -> Diagnosis:
     """Withdraw a diagnosis recorded by mistake; it stays in the record, marked."""
-    check_patient_access(actor, diagnosis.patient, Need.CLINICAL_WRITE)
     diagnosis = Diagnosis.objects.select_for_update().select_related("patient").get(pk=diagnosis.pk)
     if not reason.strip():
         raise ValidationError({"reason": ["Say why this diagnosis was entered in error."]})

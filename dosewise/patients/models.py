@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -64,8 +66,12 @@ class Patient(models.Model):
     lactation_status = models.CharField(
         max_length=20, choices=LactationStatus.choices, default=LactationStatus.UNKNOWN
     )
-    height_cm = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
-    weight_kg = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    height_cm = models.DecimalField(
+        max_digits=4, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(Decimal("20"))]
+    )
+    weight_kg = models.DecimalField(
+        max_digits=4, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(Decimal("0.5"))]
+    )
     smoking_status = models.CharField(
         max_length=20, choices=SmokingStatus.choices, default=SmokingStatus.UNKNOWN
     )

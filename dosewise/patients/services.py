@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from dosewise.access import Need, check_patient_access
+from dosewise.access import Need, write_service
 from dosewise.accounts.models import Membership
 from dosewise.audit.services import record
 from dosewise.patients.models import Allergy, CareTeamMember, Patient
@@ -88,12 +88,11 @@ def register_patient(actor: Membership, *, today: dt.date | None = None, **field
     return patient
 
 
-@transaction.atomic
+@write_service(Need.EDIT_DEMOGRAPHICS)
 def update_demographics(
     actor: Membership, patient: Patient, *, today: dt.date | None = None, **changes: Any
 ) -> Patient:
     """Change registration details; the audit event names the fields that changed."""
-    check_patient_access(actor, patient, Need.EDIT_DEMOGRAPHICS)
     unknown = set(changes) - set(DEMOGRAPHIC_FIELDS)
     if unknown:
         raise ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
@@ -116,7 +115,7 @@ def update_demographics(
     return patient
 
 
-@transaction.atomic
+@write_service(Need.CLINICAL_WRITE)
 def record_allergy(
     actor: Membership,
     patient: Patient,
@@ -128,7 +127,6 @@ def record_allergy(
     severity: str = "",
 ) -> Allergy:
     """Add an allergy or intolerance to the chart."""
-    check_patient_access(actor, patient, Need.CLINICAL_WRITE)
     allergy = Allergy(
         organization=actor.organization,
         patient=patient,
@@ -145,10 +143,9 @@ def record_allergy(
     return allergy
 
 
-@transaction.atomic
+@write_service(Need.CLINICAL_WRITE)
 def mark_allergy_entered_in_error(actor: Membership, allergy: Allergy, *, reason: str) -> Allergy:
     """Withdraw an allergy recorded by mistake; it stays in the record, marked."""
-    check_patient_access(actor, allergy.patient, Need.CLINICAL_WRITE)
     if not reason.strip():
         raise ValidationError({"reason": ["Say why this allergy was entered in error."]})
     if allergy.status == Allergy.Status.ENTERED_IN_ERROR:
@@ -182,10 +179,9 @@ def _add_to_care_team(actor: Membership, patient: Patient, user_id: int, *, reas
     return member
 
 
-@transaction.atomic
+@write_service(Need.CHART)
 def join_care_team(actor: Membership, patient: Patient, *, reason: str) -> CareTeamMember:
     """A clinician of the organization joins this patient's care team, saying why."""
-    check_patient_access(actor, patient, Need.CHART)
     if not reason.strip():
         raise ValidationError({"reason": ["Say why you are joining this patient's care team."]})
     existing = patient.care_team.current().filter(user_id=actor.user_id).first()
@@ -194,12 +190,11 @@ def join_care_team(actor: Membership, patient: Patient, *, reason: str) -> CareT
     return _add_to_care_team(actor, patient, actor.user_id, reason=reason.strip())
 
 
-@transaction.atomic
+@write_service(Need.CLINICAL_WRITE)
 def add_care_team_member(
     actor: Membership, patient: Patient, *, colleague: Membership, reason: str
 ) -> CareTeamMember:
     """A care-team member adds a clinical colleague of the same organization."""
-    check_patient_access(actor, patient, Need.CLINICAL_WRITE)
     if colleague.organization_id != actor.organization_id or not colleague.is_active or not colleague.is_clinical:
         raise ValidationError({"colleague": ["Choose an active prescriber or nurse of this organization."]})
     if patient.care_team.current().filter(user_id=colleague.user_id).exists():

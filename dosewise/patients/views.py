@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dosewise.access import Need, get_patient, get_patient_record, is_on_care_team, visible_patients
 from dosewise.accounts.decorators import member_required
 from dosewise.accounts.models import Membership
+from dosewise.audit.services import record
 from dosewise.clinical.models import Diagnosis, Encounter
 from dosewise.forms import apply_errors
 from dosewise.htmx import render_page
@@ -48,6 +49,12 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     query = form.cleaned_data["q"] if form.is_valid() else ""
     patients = _search(visible_patients(actor), query).order_by("family_name", "given_name", "mrn")
     rows = list(patients[: PAGE_SIZE + 1])
+    record(
+        "patient.list",
+        actor=actor.user,
+        organization=actor.organization,
+        detail={"query": query, "shown": min(len(rows), PAGE_SIZE)},
+    )
     return render_page(
         request,
         "patients/patient_list.html",
