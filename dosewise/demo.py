@@ -27,6 +27,10 @@ DEMO_ORGANIZATION = "Maple Grove Behavioral Health (demo)"
 DEMO_PASSWORD = "dosewise-demo"  # noqa: S105 - fictional demo accounts only
 
 
+class DemoConflict(Exception):
+    """The demo clinic cannot be created without touching real accounts."""
+
+
 @dataclass(frozen=True)
 class DemoPerson:
     username: str
@@ -94,6 +98,12 @@ def seed(*, patients: int = 40, today: dt.date | None = None) -> tuple[Organizat
     if existing is not None:
         return existing, False
     today = today or timezone.localdate()
+    taken = Membership.objects.filter(
+        user__username__in=[person.username for person in STAFF], organization__is_demo=False
+    ).values_list("user__username", flat=True)
+    if taken:
+        # Never print the authenticator secret of a real account that happens to share a name.
+        raise DemoConflict(f"Demo usernames belong to real accounts: {', '.join(sorted(taken))}")
     organization = Organization.objects.create(name=DEMO_ORGANIZATION, is_demo=True)
     members: dict[str, Membership] = {}
     for person in STAFF:
@@ -177,6 +187,9 @@ def seed(*, patients: int = 40, today: dt.date | None = None) -> tuple[Organizat
 def logins() -> list[tuple[Membership, str]]:
     """Demo memberships with the TOTP secret of each user's authenticator."""
     result = []
-    for membership in Membership.objects.filter(organization__is_demo=True).select_related("user", "organization"):
+    demo_members = Membership.objects.filter(organization__is_demo=True).exclude(
+        user__memberships__organization__is_demo=False
+    )
+    for membership in demo_members.select_related("user", "organization"):
         result.append((membership, totp_secret(_demo_device(membership.user))))
     return result

@@ -7,7 +7,6 @@ naming the variable, so a typo never becomes a silent default in a clinical syst
 from __future__ import annotations
 
 import os
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -58,8 +57,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-# Under pytest: fast password hashing and a throwaway key; never set in production.
-TESTING = env_bool("DOSEWISE_TESTING", "pytest" in sys.modules)
+# Set by the test runner (dosewise/testing_env.py): fast password hashing and a throwaway key.
+# Never set in production.
+TESTING = env_bool("DOSEWISE_TESTING", False)
 
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
@@ -207,7 +207,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "dosewise.accounts.views.locked_out"
-AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0)
+PROXY_COUNT = env_int("PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "dosewise.audit.middleware.client_address"
 AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = "Dosewise"

@@ -198,6 +198,12 @@ def reset_two_factor(actor: Membership, membership: Membership) -> None:
     """Admin removes a member's authenticator and backup codes; they enrol again at next login."""
     membership = _lock_member(actor, membership)
     user = membership.user
+    elsewhere = Membership.objects.filter(user=user, is_active=True).exclude(organization=actor.organization)
+    if elsewhere.exists():
+        # The device protects every organization the person works for, not just this one.
+        raise ValidationError(
+            {"membership": ["This person also works for another organization; ask a Dosewise operator to reset their two-factor."]}
+        )
     removed = TOTPDevice.objects.filter(user=user).delete()[0]
     StaticDevice.objects.filter(user=user).delete()
     record(
@@ -227,7 +233,7 @@ def has_confirmed_device(user: User) -> bool:
 @transaction.atomic
 def confirm_totp_device(user: User, device: TOTPDevice, token: str) -> list[str]:
     """Confirm the authenticator with a code it shows; returns fresh one-time backup codes."""
-    if device.user_id != user.pk or device.confirmed:
+    if device.user_id != user.pk or device.confirmed or has_confirmed_device(user):
         raise ValidationError({"token": ["Start the enrolment again."]})
     if not device.verify_token(token.strip()):
         raise ValidationError({"token": ["That code is not right; check the time on your phone and try again."]})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import time
+import uuid
 from typing import Any
 
 import qrcode
@@ -131,6 +132,9 @@ def login_enrol(request: HttpRequest) -> HttpResponse:
     user = _pending_user(request)
     if user is None:
         return redirect("accounts:login")
+    if services.has_confirmed_device(user):
+        # Enrolling a new device must never stand in for the one the user already has.
+        return redirect("accounts:login-verify")
     device = services.pending_totp_device(user)
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -139,8 +143,8 @@ def login_enrol(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            _complete_login(request, user, device)
-            return render(request, "accounts/backup_codes.html", {"codes": codes, "next": settings.LOGIN_REDIRECT_URL})
+            response = _complete_login(request, user, device)
+            return render(request, "accounts/backup_codes.html", {"codes": codes, "next": response["Location"]})
     return render(request, "accounts/enrol.html", {"form": form, **_enrolment_context(device)})
 
 
@@ -179,20 +183,24 @@ def security(request: HttpRequest) -> HttpResponse:
     codes: list[str] | None = None
     if request.method == "POST":
         action = request.POST.get("action")
-        try:
-            if action == "backup-codes":
+        if action == "backup-codes":
+            try:
                 codes = services.regenerate_backup_codes(request.user)  # type: ignore[arg-type]
-            elif action == "create-token":
-                token_form = ApiTokenForm(request.POST)
-                if token_form.is_valid():
-                    _token, new_token = services.create_api_token(membership, name=token_form.cleaned_data["name"])
-            elif action == "revoke-token":
-                token = get_object_or_404(ApiToken, uuid=request.POST.get("token"), membership__user=request.user)
-                services.revoke_api_token(membership, token)
-                messages.success(request, f"Token {token} revoked.")
-                return redirect("accounts:security")
-        except ValidationError as exc:
-            apply_errors(token_form, exc)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+        elif action == "create-token":
+            token_form = ApiTokenForm(request.POST)
+            if token_form.is_valid():
+                _token, new_token = services.create_api_token(membership, name=token_form.cleaned_data["name"])
+        elif action == "revoke-token":
+            try:
+                token_uuid = uuid.UUID(request.POST.get("token", ""))
+            except ValueError:
+                raise Http404("No such token.") from None
+            token = get_object_or_404(ApiToken, uuid=token_uuid, membership__user=request.user)
+            services.revoke_api_token(membership, token)
+            messages.success(request, f"Token {token} revoked.")
+            return redirect("accounts:security")
     tokens = ApiToken.objects.filter(membership=membership).select_related("membership__organization")
     return render(
         request,
@@ -250,8 +258,8 @@ def member_edit(request: HttpRequest, member_uuid: str) -> HttpResponse:
                 messages.success(request, f"{member.user} will set up two-factor again at next login.")
                 return redirect("accounts:member-list")
             if form.is_valid():
-                services.change_role(actor, member, **form.cleaned_data)
-                messages.success(request, f"{member.user} is now {member.get_role_display()}.")
+                changed = services.change_role(actor, member, **form.cleaned_data)
+                messages.success(request, f"{changed.user} is now {changed.get_role_display()}.")
                 return redirect("accounts:member-list")
         except ValidationError as exc:
             apply_errors(form, exc)

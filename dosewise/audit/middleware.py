@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from collections.abc import Callable
 
@@ -11,14 +12,25 @@ from django.http import HttpRequest, HttpResponse
 from dosewise.audit import context
 
 
+def _normalised(address: str) -> str | None:
+    # The database stores IPv6 in canonical form; hash and compare that same form.
+    try:
+        return str(ipaddress.ip_address(address.strip()))
+    except ValueError:
+        return None
+
+
 def client_address(request: HttpRequest) -> str | None:
-    """The client's address; trusts X-Forwarded-For only as far as PROXY_COUNT proxies."""
-    proxies = settings.AXES_IPWARE_PROXY_COUNT
+    """The client's address; trusts X-Forwarded-For only as far as PROXY_COUNT proxies.
+
+    Used by the audit trail and by the login lockout (AXES_CLIENT_IP_CALLABLE), so both agree.
+    """
+    proxies = settings.PROXY_COUNT
     if proxies:
         forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         if len(forwarded) >= proxies and forwarded[-proxies]:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
+            return _normalised(forwarded[-proxies])
+    return _normalised(str(request.META.get("REMOTE_ADDR", "")))
 
 
 class RequestContextMiddleware:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from dosewise import demo
 
@@ -16,7 +16,10 @@ class Command(BaseCommand):
         parser.add_argument("--patients", type=int, default=40)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        organization, created = demo.seed(patients=options["patients"])
+        try:
+            organization, created = demo.seed(patients=options["patients"])
+        except demo.DemoConflict as exc:
+            raise CommandError(str(exc), returncode=2) from None
         verb = "Created" if created else "Already present:"
         self.stdout.write(f"{verb} {organization.name}\n")
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}); all data is fictional.")
