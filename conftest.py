@@ -27,19 +27,29 @@ PASSWORD = "correct horse battery staple"
 
 
 def make_user(username: str, first: str = "Test", last: str = "User") -> User:
-    user = User(username=username, first_name=first, last_name=last, email=f"{username}@example.org")
+    user = User(
+        username=username, first_name=first, last_name=last, email=f"{username}@example.org"
+    )
     user.set_password(PASSWORD)
     user.save()
     return user
 
 
 def make_member(
-    organization: Organization, username: str, role: str, *, last: str = "User", credential: str = ""
+    organization: Organization,
+    username: str,
+    role: str,
+    *,
+    last: str = "User",
+    credential: str = "",
 ) -> Membership:
     user = make_user(username, last=last)
     fields: dict[str, object] = {}
     if role == Membership.Role.PRESCRIBER:
-        fields = {"credential": credential or Membership.Credential.PSYCHIATRIST, "npi": "1234567893"}
+        fields = {
+            "credential": credential or Membership.Credential.PSYCHIATRIST,
+            "npi": "1234567893",
+        }
     return Membership.objects.create(user=user, organization=organization, role=role, **fields)
 
 
@@ -77,7 +87,10 @@ def nurse(organization: Organization) -> Membership:
 @pytest.fixture
 def colleague(organization: Organization) -> Membership:
     return make_member(
-        organization, "np.colleague", Membership.Role.PRESCRIBER, credential=Membership.Credential.NURSE_PRACTITIONER
+        organization,
+        "np.colleague",
+        Membership.Role.PRESCRIBER,
+        credential=Membership.Credential.NURSE_PRACTITIONER,
     )
 
 
@@ -119,7 +132,9 @@ def login_client(user: User, organization: Organization | None = None) -> Client
     client = Client()
     client.force_login(user)
     session = client.session
-    device, _ = TOTPDevice.objects.get_or_create(user=user, name="test", defaults={"confirmed": True})
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="test", defaults={"confirmed": True}
+    )
     session["otp_device_id"] = device.persistent_id
     if organization is not None:
         session[ACTIVE_ORGANIZATION_KEY] = organization.pk

@@ -24,7 +24,16 @@ from django.db import connection  # noqa: E402
 
 from dosewise.clinical import icd10  # noqa: E402
 
-QUERIES = ["bipolar II", "generalized anxiety", "F31.8", "f3181", "adhd combined", "post-traumatic stress", "major depressive recurrent severe", "opioid use disorder in remission"]
+QUERIES = [
+    "bipolar II",
+    "generalized anxiety",
+    "F31.8",
+    "f3181",
+    "adhd combined",
+    "post-traumatic stress",
+    "major depressive recurrent severe",
+    "opioid use disorder in remission",
+]
 RUNS = 50
 
 

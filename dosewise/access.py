@@ -20,13 +20,13 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db import models, transaction
+from django.db import transaction
 from django.http import Http404
 
 from dosewise.accounts.models import Membership
 from dosewise.audit.services import record
 from dosewise.clinical.models import Diagnosis, Encounter
-from dosewise.patients.models import Allergy, Patient
+from dosewise.patients.models import Allergy, Patient, PatientQuerySet
 
 
 class Need(enum.Enum):
@@ -46,7 +46,9 @@ class NotOnCareTeam(PermissionDenied):
         )
 
 
-def _deny(actor: Membership | None, *, patient: Patient | None, what: str, ident: object) -> Http404:
+def _deny(
+    actor: Membership | None, *, patient: Patient | None, what: str, ident: object
+) -> Http404:
     record(
         "access.denied",
         actor=actor.user if actor else None,
@@ -75,9 +77,19 @@ def check_patient_access(actor: Membership, patient: Patient, need: Need) -> Non
             actor=actor.user,
             organization=actor.organization,
             patient=patient,
-            detail={"what": "patient:clinical-write", "id": str(patient.uuid), "why": "not on care team"},
+            detail={
+                "what": "patient:clinical-write",
+                "id": str(patient.uuid),
+                "why": "not on care team",
+            },
         )
         raise NotOnCareTeam()
+
+
+def require_clinical(actor: Membership, *, what: str) -> None:
+    """Clinical tools without a patient (code search): prescribers and nurses only; else 404."""
+    if not actor.is_active or not actor.is_clinical:
+        raise _deny(actor, patient=None, what=what, ident="")
 
 
 def _parse_uuid(value: object) -> uuid.UUID | None:
@@ -87,7 +99,7 @@ def _parse_uuid(value: object) -> uuid.UUID | None:
         return None
 
 
-def visible_patients(actor: Membership) -> models.QuerySet[Patient]:
+def visible_patients(actor: Membership) -> PatientQuerySet:
     """Patients the member may list: those of their organization."""
     return Patient.objects.filter(organization_id=actor.organization_id)
 
@@ -96,14 +108,20 @@ def get_patient(actor: Membership, patient_uuid: object, need: Need) -> Patient:
     """The patient with this public id, if `actor` may do `need`; reads of a chart are audited."""
     parsed = _parse_uuid(patient_uuid)
     patient = (
-        Patient.objects.select_related("organization").filter(uuid=parsed).first() if parsed else None
+        Patient.objects.select_related("organization").filter(uuid=parsed).first()
+        if parsed
+        else None
     )
     if patient is None:
         raise _deny(actor, patient=None, what="patient", ident=patient_uuid)
     check_patient_access(actor, patient, need)
     if need is Need.CHART:
         record(
-            "chart.read", actor=actor.user, organization=actor.organization, patient=patient, target=patient
+            "chart.read",
+            actor=actor.user,
+            organization=actor.organization,
+            patient=patient,
+            target=patient,
         )
     elif need is Need.DEMOGRAPHICS:
         record(

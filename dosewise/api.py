@@ -1,5 +1,80 @@
-"""The JSON API: one NinjaAPI under /api/v1/ (filled in by dosewise/api_v1/)."""
+"""The JSON API: one NinjaAPI under /api/v1/, mounting each app's router.
 
-from ninja import NinjaAPI
+Every operation needs an API token (`dosewise.api_auth`); every error is problem+json
+(`dosewise.api_problems`). OpenAPI at /api/v1/openapi.json, browsable at /api/v1/docs; the
+snapshot test `dosewise/tests/test_openapi.py` makes every contract change a visible diff.
+"""
 
-api = NinjaAPI(title="Dosewise API", version="1", urls_namespace="api")
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest
+from django.urls import URLPattern, URLResolver
+from ninja import NinjaAPI, Router
+from ninja.operation import Operation
+
+from dosewise.api_auth import ApiTokenAuth
+from dosewise.api_problems import (
+    document_problems,
+    install_problem_handlers,
+    outside_operations,
+)
+from dosewise.clinical.api import router as clinical_router
+from dosewise.patients.api import router as patients_router
+
+DESCRIPTION = """\
+Dosewise's JSON API. Authenticate with an API token (create one under your account):
+`Authorization: Bearer <token>`. A token acts as its member, in that member's organization and
+role, with the same rules as the web application: front desk and clinic admins see
+demographics; prescribers and nurses read any chart of their organization (audited) and write
+to the charts of the patients whose care team they are on. Records are named by UUID. Errors
+are `application/problem+json`; invalid input names each field in `errors`.
+"""
+
+
+class DosewiseAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        # The function name alone: stable when code moves between modules.
+        return operation.view_func.__name__
+
+    def _get_urls(self) -> list[URLPattern | URLResolver]:
+        # ninja answers a wrong method (and its bare root) itself, in plain text or HTML; make
+        # those problems like the rest. A private hook: tests pin the behaviour across upgrades.
+        patterns: list[URLPattern | URLResolver] = super()._get_urls()
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = outside_operations(pattern.callback)
+        return patterns
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document_problems(schema)
+        return schema
+
+
+api = DosewiseAPI(
+    title="Dosewise API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    auth=ApiTokenAuth(),
+)
+install_problem_handlers(api)
+api.add_router("", patients_router)
+api.add_router("", clinical_router)
+
+# Last: any other path under /api/v1/ is a problem+json 404, not Django's HTML page.
+_unknown = Router()
+
+
+@_unknown.api_operation(
+    ["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", auth=None, include_in_schema=False
+)
+def unknown_endpoint(request: HttpRequest, rest: str) -> None:
+    raise Http404("No such endpoint.")
+
+
+api.add_router("", _unknown)

@@ -21,8 +21,8 @@ from dosewise.audit.services import record
 # enough to tell an idle token from a used one.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
-MISSING_TOKEN = "Send an API token in the header 'Authorization: Bearer <token>'."
-INVALID_TOKEN = "The API token is invalid, revoked, or its member is deactivated."
+ASK_FOR_BEARER = "Send an API token in the header 'Authorization: Bearer <token>'."
+REFUSED_BEARER = "The API token is invalid, revoked, or its member is deactivated."
 
 
 class ApiTokenAuth(HttpBearer):
@@ -32,14 +32,16 @@ class ApiTokenAuth(HttpBearer):
         header = request.headers.get(self.header, "")
         scheme, _, raw = header.partition(" ")
         if scheme.lower() != self.openapi_scheme:
-            raise AuthenticationError(message=MISSING_TOKEN)
+            raise AuthenticationError(message=ASK_FOR_BEARER)
         return self.authenticate(request, raw.strip())
 
     def authenticate(self, request: HttpRequest, token: str) -> Membership | None:
         api_token = ApiToken.objects.matching(token) if token else None
         if api_token is None:
-            record("access.denied", actor=None, detail={"path": request.path, "why": "invalid token"})
-            raise AuthenticationError(message=INVALID_TOKEN)
+            record(
+                "access.denied", actor=None, detail={"path": request.path, "why": "invalid token"}
+            )
+            raise AuthenticationError(message=REFUSED_BEARER)
         now = timezone.now()
         if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)

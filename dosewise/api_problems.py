@@ -7,13 +7,15 @@ one problem document naming the field at fault, so a client never has to parse H
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from ninja import NinjaAPI
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -97,7 +99,8 @@ def _invalid_input(request: HttpRequest, exc: NinjaValidationError) -> HttpRespo
     for error in exc.errors:
         field = _field_name(tuple(error["loc"]))
         message = _MESSAGES.get(error["type"], error["msg"])
-        if field is None and error["type"] == "missing":
+        if field is None:
+            # The body as a whole: absent, or JSON that is not an object.
             message = "Send a JSON object as the request body."
         errors.append({"field": field, "message": message})
     return problem(422, _field_errors_detail(errors), errors=errors)
@@ -113,12 +116,34 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return response
 
 
+def outside_operations(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Wrap a ninja URL view for the errors ninja gives before an operation runs.
+
+    A wrong method (plain-text 405, `Allow` kept) and the bare API root (Django's HTML 404).
+    """
+
+    @functools.wraps(view)  # keeps ninja's csrf_exempt mark
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            response = view(request, *args, **kwargs)
+        except Http404:
+            return problem(404, "No such endpoint.")
+        if isinstance(response, HttpResponseNotAllowed):
+            # ninja collects the methods in a set: sort them for a stable header.
+            allowed = ", ".join(sorted(method.strip() for method in response["Allow"].split(",")))
+            response = problem(405, f"{request.method} is not allowed here; use {allowed}.")
+            response["Allow"] = allowed
+        return response
+
+    return wrapper
+
+
 def install_problem_handlers(api: NinjaAPI) -> None:
-    api.add_exception_handler(Http404, _not_found)
-    api.add_exception_handler(PermissionDenied, _forbidden)
-    api.add_exception_handler(DjangoValidationError, _refused_by_service)
-    api.add_exception_handler(NinjaValidationError, _invalid_input)
-    api.add_exception_handler(HttpError, _http_error)
+    api.add_exception_handler(Http404, _not_found)  # type: ignore[arg-type]  # ninja's stub wants exception | type
+    api.add_exception_handler(PermissionDenied, _forbidden)  # type: ignore[arg-type]  # ninja's stub wants exception | type
+    api.add_exception_handler(DjangoValidationError, _refused_by_service)  # type: ignore[arg-type]  # ninja's stub wants exception | type
+    api.add_exception_handler(NinjaValidationError, _invalid_input)  # type: ignore[arg-type]  # ninja's stub wants exception | type
+    api.add_exception_handler(HttpError, _http_error)  # type: ignore[arg-type]  # ninja's stub wants exception | type
 
 
 def _expected_errors(path: str, method: str, operation: dict[str, Any]) -> list[int]:
@@ -129,7 +154,10 @@ def _expected_errors(path: str, method: str, operation: dict[str, Any]) -> list[
         statuses.append(403)
     if "{" in path or "clinical" in operation.get("tags", []):
         statuses.append(404)
-    if "requestBody" in operation or operation.get("parameters"):
+    # Services refuse any write with field errors; ninja refuses bad bodies and queries.
+    if method != "get" or any(
+        parameter["in"] == "query" for parameter in operation.get("parameters", [])
+    ):
         statuses.append(422)
     return sorted(statuses)
 
@@ -145,7 +173,9 @@ def document_problems(schema: dict[str, Any]) -> None:
         for method, operation in operations.items():
             for status in _expected_errors(path, method, operation):
                 operation["responses"].setdefault(
-                    str(status),
-                    {"description": _DESCRIPTIONS[status], "content": {CONTENT_TYPE: {"schema": reference}}},
+                    status,
+                    {
+                        "description": _DESCRIPTIONS[status],
+                        "content": {CONTENT_TYPE: {"schema": reference}},
+                    },
                 )
-

@@ -1,7 +1,7 @@
 """Schema pieces every part of the JSON API shares: strict input, ISO dates, people, problems.
 
-No `from __future__ import annotations` here or in the apps' `schemas.py`: ninja's `PatchDict`
-rebuilds input schemas from their annotations, which must be real types, not strings.
+No `from __future__ import annotations` in schema modules: pydantic and ninja read the
+annotations at run time, and the types used here (`Literal` of model choices) are built then.
 """
 
 import datetime as dt
@@ -11,7 +11,14 @@ from uuid import UUID
 
 from django.db import models
 from ninja import Schema
-from pydantic import BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    create_model,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -41,6 +48,17 @@ def one_of(
     return Literal[tuple([""] + values if blank else values)]
 
 
+def _refuse_nul(value: str) -> str:
+    # PostgreSQL cannot store or compare NUL in text; refuse it here rather than fail later.
+    if "\x00" in value:
+        raise PydanticCustomError("nul_character", "Text cannot contain NUL characters.")
+    return value
+
+
+# Free text from a query string (searches): the same NUL rule as bodies.
+QueryText = Annotated[str, AfterValidator(_refuse_nul)]
+
+
 class InSchema(Schema):
     """Request body: an unknown field is refused (a misspelt field must not vanish silently).
 
@@ -51,11 +69,32 @@ class InSchema(Schema):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _refuse_nul(cls, value: object) -> object:
-        # PostgreSQL cannot store NUL in text; refuse it here rather than fail on save.
-        if isinstance(value, str) and "\x00" in value:
-            raise PydanticCustomError("nul_character", "Text cannot contain NUL characters.")
-        return value
+    def _refuse_nul_in_text(cls, value: object) -> object:
+        return _refuse_nul(value) if isinstance(value, str) else value
+
+
+def _not_sent() -> None:
+    return None
+
+
+def patch_of(schema: type[InSchema], name: str, doc: str) -> type[InSchema]:
+    """`schema` for PATCH: every field optional, to send only what changes.
+
+    Unlike ninja's `PatchDict`, a field keeps its type: null is refused where the record cannot
+    hold null, instead of reaching the service (a blank-but-not-null column would take it to
+    the database and fail there). Dump with `exclude_unset=True`.
+    """
+    fields: dict[str, Any] = {
+        field: (
+            Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation,
+            # A factory, not a default: OpenAPI then shows no misleading "default".
+            Field(default_factory=_not_sent, description=info.description),
+        )
+        for field, info in schema.model_fields.items()
+    }
+    model: type[InSchema] = create_model(name, __base__=InSchema, __doc__=doc, **fields)
+    model.__module__ = schema.__module__
+    return model
 
 
 class ReasonIn(InSchema):

@@ -44,7 +44,9 @@ class DemoPerson:
 
 # Fictional identifiers with valid check digits (NPI Luhn; DEA checksum).
 STAFF = (
-    DemoPerson("dr.patel", "Anika", "Patel", "prescriber", "psychiatrist", "1999000015", "AP1234563"),
+    DemoPerson(
+        "dr.patel", "Anika", "Patel", "prescriber", "psychiatrist", "1999000015", "AP1234563"
+    ),
     DemoPerson("np.nguyen", "Linh", "Nguyen", "prescriber", "np", "1999000023", "MN2345672"),
     DemoPerson("pa.okafor", "Chidi", "Okafor", "prescriber", "pa", "1999000031", "MO3456781"),
     DemoPerson("nurse.garcia", "Elena", "Garcia", "nurse"),
@@ -66,11 +68,50 @@ CONDITIONS = (
     ("F43.10", "On edge and startles easily since a car accident; intrusive memories."),
 )
 
-GIVEN = ("Avery", "Blake", "Casey", "Dana", "Emery", "Finley", "Harper", "Jamie", "Kai", "Logan",
-         "Morgan", "Noel", "Parker", "Quinn", "Reese", "Rowan", "Sage", "Skyler", "Taylor", "Wren")
-FAMILY = ("Abbott", "Brennan", "Castillo", "Dubois", "Eriksen", "Fontaine", "Gallagher", "Haddad",
-          "Ibarra", "Jensen", "Kowalski", "Lindqvist", "Moreau", "Novak", "Oyelaran", "Petrov",
-          "Quintero", "Rasmussen", "Sorensen", "Tanaka")
+GIVEN = (
+    "Avery",
+    "Blake",
+    "Casey",
+    "Dana",
+    "Emery",
+    "Finley",
+    "Harper",
+    "Jamie",
+    "Kai",
+    "Logan",
+    "Morgan",
+    "Noel",
+    "Parker",
+    "Quinn",
+    "Reese",
+    "Rowan",
+    "Sage",
+    "Skyler",
+    "Taylor",
+    "Wren",
+)
+FAMILY = (
+    "Abbott",
+    "Brennan",
+    "Castillo",
+    "Dubois",
+    "Eriksen",
+    "Fontaine",
+    "Gallagher",
+    "Haddad",
+    "Ibarra",
+    "Jensen",
+    "Kowalski",
+    "Lindqvist",
+    "Moreau",
+    "Novak",
+    "Oyelaran",
+    "Petrov",
+    "Quintero",
+    "Rasmussen",
+    "Sorensen",
+    "Tanaka",
+)
 PRONOUNS = ("she/her", "he/him", "they/them")
 
 
@@ -109,8 +150,12 @@ def seed(*, patients: int = 40, today: dt.date | None = None) -> tuple[Organizat
     for person in STAFF:
         user = User.objects.filter(username=person.username).first()
         if user is None:
-            user = User(username=person.username, first_name=person.first_name, last_name=person.last_name,
-                        email=f"{person.username}@demo.dosewise.invalid")
+            user = User(
+                username=person.username,
+                first_name=person.first_name,
+                last_name=person.last_name,
+                email=f"{person.username}@demo.dosewise.invalid",
+            )
             user.set_password(DEMO_PASSWORD)
             user.save()
         members[person.username] = account_services.add_member(
@@ -145,18 +190,28 @@ def seed(*, patients: int = 40, today: dt.date | None = None) -> tuple[Organizat
             pronouns=rng.choice(PRONOUNS),
             phone=f"555-01{index:02d}",
             email=f"patient{index + 1}@example.invalid",
-            preferred_pharmacy=rng.choice(["Main Street Pharmacy", "Riverside Drugs", "Mail order"]),
-            pregnancy_status=(Patient.PregnancyStatus.NOT_PREGNANT if sex == Patient.SexAtBirth.FEMALE
-                              else Patient.PregnancyStatus.NOT_APPLICABLE),
-            lactation_status=(Patient.LactationStatus.NOT_BREASTFEEDING if sex == Patient.SexAtBirth.FEMALE
-                              else Patient.LactationStatus.NOT_APPLICABLE),
+            preferred_pharmacy=rng.choice(
+                ["Main Street Pharmacy", "Riverside Drugs", "Mail order"]
+            ),
+            pregnancy_status=(
+                Patient.PregnancyStatus.NOT_PREGNANT
+                if sex == Patient.SexAtBirth.FEMALE
+                else Patient.PregnancyStatus.NOT_APPLICABLE
+            ),
+            lactation_status=(
+                Patient.LactationStatus.NOT_BREASTFEEDING
+                if sex == Patient.SexAtBirth.FEMALE
+                else Patient.LactationStatus.NOT_APPLICABLE
+            ),
             smoking_status=rng.choice(list(Patient.SmokingStatus.values)),
         )
         prescriber = prescribers[index % len(prescribers)]
         patient_services.join_care_team(prescriber, patient, reason="Treating prescriber")
         patient_services.join_care_team(nurse, patient, reason="Clinic nurse")
         if index % 6 == 0:
-            patient_services.record_allergy(prescriber, patient, substance="Penicillin", reaction="Hives", severity="moderate")
+            patient_services.record_allergy(
+                prescriber, patient, substance="Penicillin", reaction="Hives", severity="moderate"
+            )
         seen_on = today - dt.timedelta(days=rng.randint(7, 400))
         encounter = clinical_services.start_encounter(
             prescriber,
@@ -178,7 +233,12 @@ def seed(*, patients: int = 40, today: dt.date | None = None) -> tuple[Organizat
             plan="Start measurement-based care; discuss medication options; follow up in 4 weeks.",
         )
         clinical_services.add_diagnosis(
-            prescriber, patient, code=code, encounter=encounter, onset_on=seen_on - dt.timedelta(days=90), today=today
+            prescriber,
+            patient,
+            code=code,
+            encounter=encounter,
+            onset_on=seen_on - dt.timedelta(days=90),
+            today=today,
         )
         clinical_services.sign_encounter(prescriber, encounter)
     return organization, True

@@ -9,7 +9,12 @@ from django.shortcuts import render
 
 
 def render_page(
-    request: HttpRequest, template: str, context: dict[str, Any], *, partial: str | None = None, status: int = 200
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *,
+    partial: str | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     """Render `template`, or only its `{% partialdef partial %}` when HTMX asked for it."""
     if partial and getattr(request, "htmx", False) and not request.htmx.boosted:  # type: ignore[attr-defined]

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "ninja",  # serves Swagger UI from our own static files (the CSP allows no CDN)
     "dosewise.audit",
     "dosewise.accounts",
     "dosewise.patients",

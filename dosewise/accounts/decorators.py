@@ -24,13 +24,21 @@ def member_required(*roles: str) -> Callable[[View], View]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
-                record("access.denied", actor=None, detail={"path": request.path, "why": "not signed in"})
+                record(
+                    "access.denied",
+                    actor=None,
+                    detail={"path": request.path, "why": "not signed in"},
+                )
                 return redirect_to_login(request.get_full_path())
             membership: Membership | None = request.membership  # type: ignore[attr-defined]
             if membership is None:
                 if request.user.memberships.filter(is_active=True).exists():  # type: ignore[union-attr]
                     return redirect("accounts:choose-organization")
-                record("access.denied", actor=request.user, detail={"path": request.path, "why": "no membership"})  # type: ignore[arg-type]
+                record(
+                    "access.denied",
+                    actor=request.user,
+                    detail={"path": request.path, "why": "no membership"},
+                )  # type: ignore[arg-type]
                 raise PermissionDenied("Your account is not a member of any organization.")
             if roles and membership.role not in roles:
                 record(

@@ -7,8 +7,13 @@ from dosewise.domain.identifiers import DEA_SCHEDULES
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
-    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
 
 
 class TokenForm(forms.Form):
@@ -16,7 +21,9 @@ class TokenForm(forms.Form):
         label="Code",
         max_length=16,
         help_text="The 6-digit code from your authenticator app, or one of your backup codes.",
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
     )
 
 
@@ -29,7 +36,9 @@ class CredentialsForm(forms.Form):
 
     role = forms.ChoiceField(choices=Membership.Role.choices)
     credential = forms.ChoiceField(
-        choices=[("", "—"), *Membership.Credential.choices], required=False, help_text="Prescribers only."
+        choices=[("", "—"), *Membership.Credential.choices],
+        required=False,
+        help_text="Prescribers only.",
     )
     npi = forms.CharField(label="NPI", max_length=10, required=False)
     dea_number = forms.CharField(label="DEA registration number", max_length=9, required=False)
@@ -39,7 +48,9 @@ class CredentialsForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    state_license = forms.CharField(max_length=40, required=False, help_text="State and number, e.g. NY 123456.")
+    state_license = forms.CharField(
+        max_length=40, required=False, help_text="State and number, e.g. NY 123456."
+    )
 
 
 class InviteForm(CredentialsForm):
@@ -47,8 +58,20 @@ class InviteForm(CredentialsForm):
     first_name = forms.CharField(max_length=150)
     last_name = forms.CharField(max_length=150)
 
-    field_order = ["email", "first_name", "last_name", "role", "credential", "npi", "dea_number", "dea_schedules", "state_license"]
+    field_order = [
+        "email",
+        "first_name",
+        "last_name",
+        "role",
+        "credential",
+        "npi",
+        "dea_number",
+        "dea_schedules",
+        "state_license",
+    ]
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(max_length=80, help_text="What uses this token, e.g. 'nightly export script'.")
+    name = forms.CharField(
+        max_length=80, help_text="What uses this token, e.g. 'nightly export script'."
+    )

@@ -62,8 +62,12 @@ class Membership(models.Model):
         PHYSICIAN_ASSISTANT = "pa", "Physician assistant"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships")
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="memberships"
+    )
     role = models.CharField(max_length=16, choices=Role.choices)
     credential = models.CharField(max_length=16, choices=Credential.choices, blank=True)
     npi = models.CharField("NPI", max_length=10, blank=True)
@@ -80,7 +84,8 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "organization"], name="one_membership_per_org"),
             models.CheckConstraint(
-                condition=(Q(role="prescriber") & ~Q(credential="")) | (~Q(role="prescriber") & Q(credential="")),
+                condition=(Q(role="prescriber") & ~Q(credential=""))
+                | (~Q(role="prescriber") & Q(credential="")),
                 name="credential_only_and_always_for_prescribers",
             ),
         ]
@@ -101,7 +106,9 @@ def _hash_token(raw: str) -> str:
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def usable(self) -> ApiTokenQuerySet:
-        return self.filter(revoked_at__isnull=True, membership__is_active=True, membership__user__is_active=True)
+        return self.filter(
+            revoked_at__isnull=True, membership__is_active=True, membership__user__is_active=True
+        )
 
     def matching(self, raw: str) -> ApiToken | None:
         return (

@@ -30,7 +30,13 @@ def _require_admin(actor: Membership) -> None:
 
 
 def validate_credentials(
-    *, role: str, credential: str, npi: str, dea_number: str, dea_schedules: list[str], last_name: str
+    *,
+    role: str,
+    credential: str,
+    npi: str,
+    dea_number: str,
+    dea_schedules: list[str],
+    last_name: str,
 ) -> None:
     """Prescribers carry a credential and a valid NPI; a DEA number, when given, must check out."""
     errors: dict[str, list[str]] = {}
@@ -38,7 +44,9 @@ def validate_credentials(
         errors["role"] = [f"Unknown role {role!r}."]
     if role == Membership.Role.PRESCRIBER:
         if credential not in Membership.Credential.values:
-            errors["credential"] = ["Choose psychiatrist, nurse practitioner or physician assistant."]
+            errors["credential"] = [
+                "Choose psychiatrist, nurse practitioner or physician assistant."
+            ]
         if problem := npi_problem(npi):
             errors["npi"] = [problem]
         if dea_number and (problem := dea_number_problem(dea_number, last_name=last_name)):
@@ -115,14 +123,21 @@ def invite_member(
         raise ValidationError({"email": ["Enter an email address."]})
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
-        user = User(username=email, email=email, first_name=first_name.strip(), last_name=last_name.strip())
+        user = User(
+            username=email, email=email, first_name=first_name.strip(), last_name=last_name.strip()
+        )
         user.set_unusable_password()
         user.full_clean(exclude=["password"])
         user.save()
-    membership = add_member(actor.organization, user=user, role=role, actor=actor.user, **credentials)
+    membership = add_member(
+        actor.organization, user=user, role=role, actor=actor.user, **credentials
+    )
     link = reverse(
         "accounts:set-password",
-        args=[urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)],
+        args=[
+            urlsafe_base64_encode(force_bytes(user.pk)),
+            default_token_generator.make_token(user),
+        ],
     )
     transaction.on_commit(
         lambda: send_mail(
@@ -140,15 +155,23 @@ def _lock_member(actor: Membership, membership: Membership) -> Membership:
     _require_admin(actor)
     if membership.organization_id != actor.organization_id:
         raise PermissionDenied("Not a member of your organization.")
-    return Membership.objects.select_for_update().select_related("user", "organization").get(pk=membership.pk)
+    return (
+        Membership.objects.select_for_update()
+        .select_related("user", "organization")
+        .get(pk=membership.pk)
+    )
 
 
 @transaction.atomic
-def change_role(actor: Membership, membership: Membership, *, role: str, **credentials: Any) -> Membership:
+def change_role(
+    actor: Membership, membership: Membership, *, role: str, **credentials: Any
+) -> Membership:
     """Admin changes a member's role (and the credentials that go with it)."""
     membership = _lock_member(actor, membership)
     if membership.pk == actor.pk and role != Membership.Role.ADMIN:
-        raise ValidationError({"role": ["You cannot remove your own admin role; ask another admin."]})
+        raise ValidationError(
+            {"role": ["You cannot remove your own admin role; ask another admin."]}
+        )
     fields = {
         "credential": credentials.get("credential", ""),
         "npi": credentials.get("npi", ""),
@@ -156,7 +179,11 @@ def change_role(actor: Membership, membership: Membership, *, role: str, **crede
         "dea_schedules": list(credentials.get("dea_schedules") or []),
         "state_license": credentials.get("state_license", ""),
     }
-    validate_credentials(role=role, last_name=membership.user.last_name, **{k: v for k, v in fields.items() if k != "state_license"})
+    validate_credentials(
+        role=role,
+        last_name=membership.user.last_name,
+        **{k: v for k, v in fields.items() if k != "state_license"},
+    )
     old_role = membership.role
     membership.role = role
     for name, value in fields.items():
@@ -182,7 +209,9 @@ def deactivate_member(actor: Membership, membership: Membership) -> Membership:
         raise ValidationError({"membership": ["This member is already deactivated."]})
     membership.is_active = False
     membership.save(update_fields=["is_active"])
-    revoked = ApiToken.objects.filter(membership=membership, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    revoked = ApiToken.objects.filter(membership=membership, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
     record(
         "member.deactivate",
         actor=actor.user,
@@ -198,11 +227,17 @@ def reset_two_factor(actor: Membership, membership: Membership) -> None:
     """Admin removes a member's authenticator and backup codes; they enrol again at next login."""
     membership = _lock_member(actor, membership)
     user = membership.user
-    elsewhere = Membership.objects.filter(user=user, is_active=True).exclude(organization=actor.organization)
+    elsewhere = Membership.objects.filter(user=user, is_active=True).exclude(
+        organization=actor.organization
+    )
     if elsewhere.exists():
         # The device protects every organization the person works for, not just this one.
         raise ValidationError(
-            {"membership": ["This person also works for another organization; ask a Dosewise operator to reset their two-factor."]}
+            {
+                "membership": [
+                    "This person also works for another organization; ask a Dosewise operator to reset their two-factor."
+                ]
+            }
         )
     removed = TOTPDevice.objects.filter(user=user).delete()[0]
     StaticDevice.objects.filter(user=user).delete()
@@ -236,7 +271,9 @@ def confirm_totp_device(user: User, device: TOTPDevice, token: str) -> list[str]
     if device.user_id != user.pk or device.confirmed or has_confirmed_device(user):
         raise ValidationError({"token": ["Start the enrolment again."]})
     if not device.verify_token(token.strip()):
-        raise ValidationError({"token": ["That code is not right; check the time on your phone and try again."]})
+        raise ValidationError(
+            {"token": ["That code is not right; check the time on your phone and try again."]}
+        )
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     codes = _new_backup_codes(user)
@@ -272,8 +309,16 @@ def create_api_token(actor: Membership, *, name: str) -> tuple[ApiToken, str]:
     if not name:
         raise ValidationError({"name": ["Name the token (e.g. the script that uses it)."]})
     raw, prefix, key_hash = ApiToken.generate()
-    token = ApiToken.objects.create(membership=actor, name=name[:80], prefix=prefix, key_hash=key_hash)
-    record("api-token.create", actor=actor.user, organization=actor.organization, target=token, detail={"name": token.name})
+    token = ApiToken.objects.create(
+        membership=actor, name=name[:80], prefix=prefix, key_hash=key_hash
+    )
+    record(
+        "api-token.create",
+        actor=actor.user,
+        organization=actor.organization,
+        target=token,
+        detail={"name": token.name},
+    )
     return token, raw
 
 
@@ -284,7 +329,12 @@ def revoke_api_token(actor: Membership, token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        record("api-token.revoke", actor=actor.user, organization=token.membership.organization, target=token)
+        record(
+            "api-token.revoke",
+            actor=actor.user,
+            organization=token.membership.organization,
+            target=token,
+        )
     return token
 
 
@@ -312,5 +362,10 @@ def switch_organization(user: User, organization_uuid: str) -> Membership:
     )
     if membership is None:
         raise ValidationError({"organization": ["You are not a member of that organization."]})
-    record("organization.switch", actor=user, organization=membership.organization, target=membership.organization)
+    record(
+        "organization.switch",
+        actor=user,
+        organization=membership.organization,
+        target=membership.organization,
+    )
     return membership

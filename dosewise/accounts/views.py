@@ -34,14 +34,18 @@ PENDING_LOGIN_KEY = "pending_login"
 PENDING_LOGIN_SECONDS = 300
 
 
-def locked_out(request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any) -> HttpResponse:
+def locked_out(
+    request: HttpRequest, credentials: Any = None, *args: Any, **kwargs: Any
+) -> HttpResponse:
     """Shown by django-axes after 5 failed logins for a username from one address."""
     return render(request, "accounts/locked_out.html", status=429)
 
 
 def _safe_next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return ""
 
@@ -144,7 +148,11 @@ def login_enrol(request: HttpRequest) -> HttpResponse:
             apply_errors(form, exc)
         else:
             response = _complete_login(request, user, device)
-            return render(request, "accounts/backup_codes.html", {"codes": codes, "next": response["Location"]})
+            return render(
+                request,
+                "accounts/backup_codes.html",
+                {"codes": codes, "next": response["Location"]},
+            )
     return render(request, "accounts/enrol.html", {"form": form, **_enrolment_context(device)})
 
 
@@ -163,13 +171,17 @@ def choose_organization(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:login")
     if request.method == "POST":
         try:
-            membership = services.switch_organization(request.user, request.POST.get("organization", ""))  # type: ignore[arg-type]
+            membership = services.switch_organization(
+                request.user, request.POST.get("organization", "")
+            )  # type: ignore[arg-type]
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
             request.session[ACTIVE_ORGANIZATION_KEY] = membership.organization_id
             return redirect(settings.LOGIN_REDIRECT_URL)
-    memberships = Membership.objects.select_related("organization").filter(user=request.user, is_active=True)
+    memberships = Membership.objects.select_related("organization").filter(
+        user=request.user, is_active=True
+    )
     return render(request, "accounts/choose_organization.html", {"memberships": memberships})
 
 
@@ -191,7 +203,9 @@ def security(request: HttpRequest) -> HttpResponse:
         elif action == "create-token":
             token_form = ApiTokenForm(request.POST)
             if token_form.is_valid():
-                _token, new_token = services.create_api_token(membership, name=token_form.cleaned_data["name"])
+                _token, new_token = services.create_api_token(
+                    membership, name=token_form.cleaned_data["name"]
+                )
         elif action == "revoke-token":
             try:
                 token_uuid = uuid.UUID(request.POST.get("token", ""))
@@ -201,7 +215,9 @@ def security(request: HttpRequest) -> HttpResponse:
             services.revoke_api_token(membership, token)
             messages.success(request, f"Token {token} revoked.")
             return redirect("accounts:security")
-    tokens = ApiToken.objects.filter(membership=membership).select_related("membership__organization")
+    tokens = ApiToken.objects.filter(membership=membership).select_related(
+        "membership__organization"
+    )
     return render(
         request,
         "accounts/security.html",
@@ -236,7 +252,9 @@ def member_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def member_edit(request: HttpRequest, member_uuid: str) -> HttpResponse:
     actor: Membership = request.membership  # type: ignore[attr-defined]
-    member = get_object_or_404(Membership.objects.select_related("user"), uuid=member_uuid, organization=actor.organization)
+    member = get_object_or_404(
+        Membership.objects.select_related("user"), uuid=member_uuid, organization=actor.organization
+    )
     initial = {
         "role": member.role,
         "credential": member.credential,
@@ -255,7 +273,9 @@ def member_edit(request: HttpRequest, member_uuid: str) -> HttpResponse:
                 return redirect("accounts:member-list")
             if action == "reset-two-factor":
                 services.reset_two_factor(actor, member)
-                messages.success(request, f"{member.user} will set up two-factor again at next login.")
+                messages.success(
+                    request, f"{member.user} will set up two-factor again at next login."
+                )
                 return redirect("accounts:member-list")
             if form.is_valid():
                 changed = services.change_role(actor, member, **form.cleaned_data)

@@ -10,7 +10,14 @@ from dosewise.audit.models import AuditEvent
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the trail is append-only, even for superusers."""
 
-    list_display = ["occurred_at", "actor_label", "organization", "action", "target_type", "target_id"]
+    list_display = [
+        "occurred_at",
+        "actor_label",
+        "organization",
+        "action",
+        "target_type",
+        "target_id",
+    ]
     list_filter = ["action", "channel"]
     search_fields = ["actor_label", "target_id", "request_id"]
 

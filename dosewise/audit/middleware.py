@@ -27,7 +27,9 @@ def client_address(request: HttpRequest) -> str | None:
     """
     proxies = settings.PROXY_COUNT
     if proxies:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        ]
         if len(forwarded) >= proxies and forwarded[-proxies]:
             return _normalised(forwarded[-proxies])
     return _normalised(str(request.META.get("REMOTE_ADDR", "")))

@@ -57,7 +57,9 @@ def record(
             patient=patient,
             action=action,
             target_type=target._meta.label_lower if target is not None else "",
-            target_id=str(getattr(target, "uuid", None) or getattr(target, "pk", "")) if target is not None else "",
+            target_id=str(getattr(target, "uuid", None) or getattr(target, "pk", ""))
+            if target is not None
+            else "",
             request_id=request.request_id,
             channel=request.channel,
             client_address=request.client_address,

@@ -14,7 +14,11 @@ class EncounterForm(forms.ModelForm):
             "occurred_on": forms.DateInput(attrs={"type": "date"}),
             **{field: forms.Textarea(attrs={"rows": 3}) for field in SECTION_FIELDS},
         }
-        labels = {"occurred_on": "Date", "mental_status_exam": "Mental status examination", "social_history": "Social history and lifestyle"}
+        labels = {
+            "occurred_on": "Date",
+            "mental_status_exam": "Mental status examination",
+            "social_history": "Social history and lifestyle",
+        }
 
     def _post_clean(self) -> None:
         # Date rules belong to the service.
@@ -31,12 +35,16 @@ class DiagnosisForm(forms.Form):
         choices=[c for c in Diagnosis.Status.choices if c[0] != Diagnosis.Status.ENTERED_IN_ERROR],
         initial=Diagnosis.Status.ACTIVE,
     )
-    onset_on = forms.DateField(label="Onset", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    onset_on = forms.DateField(
+        label="Onset", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class DiagnosisStatusForm(forms.Form):
-    status = forms.ChoiceField(choices=[c for c in Diagnosis.Status.choices if c[0] != Diagnosis.Status.ENTERED_IN_ERROR])
+    status = forms.ChoiceField(
+        choices=[c for c in Diagnosis.Status.choices if c[0] != Diagnosis.Status.ENTERED_IN_ERROR]
+    )
 
 
 class AddendumForm(forms.Form):

@@ -58,6 +58,8 @@ def search(query: str, *, limit: int = 20, billable_only: bool = False) -> list[
     for word in words:
         condition &= Q(search_text__contains=word)
     ranked = codes.filter(condition).annotate(
-        chapter_rank=Case(When(code__startswith="F", then=Value(0)), default=Value(1), output_field=IntegerField())
+        chapter_rank=Case(
+            When(code__startswith="F", then=Value(0)), default=Value(1), output_field=IntegerField()
+        )
     )
     return list(ranked.order_by("chapter_rank", "-is_billable", Length("code"), "code")[:limit])

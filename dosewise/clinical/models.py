@@ -49,12 +49,18 @@ class Encounter(models.Model):
         ENTERED_IN_ERROR = "entered-in-error", "Entered in error"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="encounters")
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="encounters"
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices)
     mode = models.CharField(max_length=12, choices=Mode.choices)
     occurred_on = models.DateField()
-    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
 
     chief_complaint = models.TextField(blank=True)
@@ -74,7 +80,9 @@ class Encounter(models.Model):
     )
     signed_at = models.DateTimeField(null=True, blank=True)
     entered_in_error_reason = models.TextField(blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -85,7 +93,8 @@ class Encounter(models.Model):
         indexes = [models.Index(fields=["patient", "occurred_on"])]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(status="signed") | (Q(signed_by__isnull=False) & Q(signed_at__isnull=False)),
+                condition=~Q(status="signed")
+                | (Q(signed_by__isnull=False) & Q(signed_at__isnull=False)),
                 name="signed_encounter_has_signer",
             )
         ]
@@ -109,7 +118,9 @@ class EncounterAddendum(models.Model):
     """A dated addition to a signed encounter; the signed text itself never changes."""
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="+"
+    )
     encounter = models.ForeignKey(Encounter, on_delete=models.PROTECT, related_name="addenda")
     text = models.TextField()
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -146,8 +157,12 @@ class Diagnosis(models.Model):
     ACTIVE_STATUSES = (Status.ACTIVE, Status.RECURRENCE, Status.RELAPSE)
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="diagnoses")
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="diagnoses"
+    )
     encounter = models.ForeignKey(
         Encounter, null=True, blank=True, on_delete=models.PROTECT, related_name="diagnoses"
     )
@@ -157,7 +172,9 @@ class Diagnosis(models.Model):
     onset_on = models.DateField(null=True, blank=True)
     note = models.TextField(blank=True)
     entered_in_error_reason = models.TextField(blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -14,6 +14,7 @@ from dosewise.audit.services import record
 from dosewise.clinical import icd10
 from dosewise.clinical.models import ENCOUNTER_SECTIONS, Diagnosis, Encounter, EncounterAddendum
 from dosewise.patients.models import Patient
+from dosewise.validation import refuse_nulls
 
 SECTION_FIELDS = tuple(field for field, _label in ENCOUNTER_SECTIONS)
 _EDITABLE_ENCOUNTER_FIELDS = ("kind", "mode", "occurred_on", *SECTION_FIELDS)
@@ -26,7 +27,8 @@ def _check_date(field: str, value: dt.date | None, *, today: dt.date, label: str
 
 def _clean_encounter(encounter: Encounter, *, today: dt.date) -> None:
     encounter.full_clean(
-        exclude=["organization", "patient", "clinician", "created_by", "signed_by"], validate_unique=False
+        exclude=["organization", "patient", "clinician", "created_by", "signed_by"],
+        validate_unique=False,
     )
     _check_date("occurred_on", encounter.occurred_on, today=today, label="The encounter date")
 
@@ -58,7 +60,13 @@ def start_encounter(
     )
     _clean_encounter(encounter, today=today or timezone.localdate())
     encounter.save()
-    record("encounter.create", actor=actor.user, organization=actor.organization, patient=patient, target=encounter)
+    record(
+        "encounter.create",
+        actor=actor.user,
+        organization=actor.organization,
+        patient=patient,
+        target=encounter,
+    )
     return encounter
 
 
@@ -66,10 +74,16 @@ def _lock_draft(actor: Membership, encounter: Encounter) -> Encounter:
     locked = Encounter.objects.select_for_update().select_related("patient").get(pk=encounter.pk)
     if locked.status != Encounter.Status.DRAFT:
         raise ValidationError(
-            {"status": [f"This encounter is {locked.get_status_display().lower()}; only a draft can change."]}
+            {
+                "status": [
+                    f"This encounter is {locked.get_status_display().lower()}; only a draft can change."
+                ]
+            }
         )
     if locked.clinician_id != actor.user_id:
-        raise ValidationError({"clinician": ["Only the encounter's own clinician may edit or sign this draft."]})
+        raise ValidationError(
+            {"clinician": ["Only the encounter's own clinician may edit or sign this draft."]}
+        )
     return locked
 
 
@@ -81,11 +95,16 @@ def update_encounter(
     unknown = set(changes) - set(_EDITABLE_ENCOUNTER_FIELDS)
     if unknown:
         raise ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+    refuse_nulls(Encounter, changes)
     encounter = _lock_draft(actor, encounter)
     changed = [name for name, value in changes.items() if getattr(encounter, name) != value]
     for name in changed:
         value = changes[name]
-        setattr(encounter, name, value.strip() if isinstance(value, str) and name in SECTION_FIELDS else value)
+        setattr(
+            encounter,
+            name,
+            value.strip() if isinstance(value, str) and name in SECTION_FIELDS else value,
+        )
     if not changed:
         return encounter
     _clean_encounter(encounter, today=today or timezone.localdate())
@@ -106,13 +125,19 @@ def sign_encounter(actor: Membership, encounter: Encounter) -> Encounter:
     """Sign a draft: from now on it only receives addenda."""
     encounter = _lock_draft(actor, encounter)
     if not any(getattr(encounter, field).strip() for field in SECTION_FIELDS):
-        raise ValidationError({"chief_complaint": ["An empty note cannot be signed; write at least one section."]})
+        raise ValidationError(
+            {"chief_complaint": ["An empty note cannot be signed; write at least one section."]}
+        )
     encounter.status = Encounter.Status.SIGNED
     encounter.signed_by = actor.user
     encounter.signed_at = timezone.now()
     encounter.save(update_fields=["status", "signed_by", "signed_at", "updated_at"])
     record(
-        "encounter.sign", actor=actor.user, organization=actor.organization, patient=encounter.patient, target=encounter
+        "encounter.sign",
+        actor=actor.user,
+        organization=actor.organization,
+        patient=encounter.patient,
+        target=encounter,
     )
     return encounter
 
@@ -140,7 +165,9 @@ def add_addendum(actor: Membership, encounter: Encounter, *, text: str) -> Encou
 
 
 @write_service(Need.CLINICAL_WRITE)
-def mark_encounter_entered_in_error(actor: Membership, encounter: Encounter, *, reason: str) -> Encounter:
+def mark_encounter_entered_in_error(
+    actor: Membership, encounter: Encounter, *, reason: str
+) -> Encounter:
     """Withdraw an encounter written for the wrong patient or by mistake; it stays, marked."""
     encounter = Encounter.objects.select_for_update().select_related("patient").get(pk=encounter.pk)
     if not reason.strip():
@@ -185,10 +212,16 @@ def add_diagnosis(
     """Add a coded diagnosis; the code must be a billable ICD-10-CM code of the current set."""
     found = icd10.lookup(code) if code else None
     if found is None:
-        raise ValidationError({"code": [f"{code!r} is not an ICD-10-CM code (April 2026 code set)."]})
+        raise ValidationError(
+            {"code": [f"{code!r} is not an ICD-10-CM code (April 2026 code set)."]}
+        )
     if not found.is_billable:
         raise ValidationError(
-            {"code": [f"{found.code} ({found.description}) is a category, not a billable code; choose a more specific code."]}
+            {
+                "code": [
+                    f"{found.code} ({found.description}) is a category, not a billable code; choose a more specific code."
+                ]
+            }
         )
     if status == Diagnosis.Status.ENTERED_IN_ERROR:
         raise ValidationError({"status": ["A new diagnosis cannot start as entered in error."]})
@@ -231,10 +264,20 @@ def update_diagnosis(
     """Change a diagnosis' clinical status (e.g. active -> remission), onset or note."""
     unknown = set(changes) - {"status", "onset_on", "note"}
     if unknown:
-        raise ValidationError({name: ["Unknown field (the code of a diagnosis cannot change; mark it entered in error and add the right one)."] for name in sorted(unknown)})
+        raise ValidationError(
+            {
+                name: [
+                    "Unknown field (the code of a diagnosis cannot change; mark it entered in error and add the right one)."
+                ]
+                for name in sorted(unknown)
+            }
+        )
+    refuse_nulls(Diagnosis, changes)
     diagnosis = Diagnosis.objects.select_for_update().select_related("patient").get(pk=diagnosis.pk)
     if diagnosis.status == Diagnosis.Status.ENTERED_IN_ERROR:
-        raise ValidationError({"status": ["This diagnosis was entered in error and cannot change."]})
+        raise ValidationError(
+            {"status": ["This diagnosis was entered in error and cannot change."]}
+        )
     if changes.get("status") == Diagnosis.Status.ENTERED_IN_ERROR:
         raise ValidationError({"status": ["Use 'mark entered in error', which asks for a reason."]})
     before = {name: str(getattr(diagnosis, name)) for name in changes}
@@ -252,13 +295,19 @@ def update_diagnosis(
         organization=actor.organization,
         patient=diagnosis.patient,
         target=diagnosis,
-        detail={name: {"from": before[name], "to": str(getattr(diagnosis, name))} for name in changed if name != "note"},
+        detail={
+            name: {"from": before[name], "to": str(getattr(diagnosis, name))}
+            for name in changed
+            if name != "note"
+        },
     )
     return diagnosis
 
 
 @write_service(Need.CLINICAL_WRITE)
-def mark_diagnosis_entered_in_error(actor: Membership, diagnosis: Diagnosis, *, reason: str) -> Diagnosis:
+def mark_diagnosis_entered_in_error(
+    actor: Membership, diagnosis: Diagnosis, *, reason: str
+) -> Diagnosis:
     """Withdraw a diagnosis recorded by mistake; it stays in the record, marked."""
     diagnosis = Diagnosis.objects.select_for_update().select_related("patient").get(pk=diagnosis.pk)
     if not reason.strip():

@@ -9,9 +9,23 @@ urlpatterns = [
     path("patients/<uuid:patient_uuid>/diagnoses/new/", views.diagnosis_new, name="diagnosis-new"),
     path("encounters/<uuid:encounter_uuid>/", views.encounter_detail, name="encounter-detail"),
     path("encounters/<uuid:encounter_uuid>/sign/", views.encounter_sign, name="encounter-sign"),
-    path("encounters/<uuid:encounter_uuid>/addenda/", views.encounter_addendum, name="encounter-addendum"),
-    path("encounters/<uuid:encounter_uuid>/entered-in-error/", views.encounter_entered_in_error, name="encounter-entered-in-error"),
-    path("diagnoses/<uuid:diagnosis_uuid>/status/", views.diagnosis_status, name="diagnosis-status"),
-    path("diagnoses/<uuid:diagnosis_uuid>/entered-in-error/", views.diagnosis_entered_in_error, name="diagnosis-entered-in-error"),
+    path(
+        "encounters/<uuid:encounter_uuid>/addenda/",
+        views.encounter_addendum,
+        name="encounter-addendum",
+    ),
+    path(
+        "encounters/<uuid:encounter_uuid>/entered-in-error/",
+        views.encounter_entered_in_error,
+        name="encounter-entered-in-error",
+    ),
+    path(
+        "diagnoses/<uuid:diagnosis_uuid>/status/", views.diagnosis_status, name="diagnosis-status"
+    ),
+    path(
+        "diagnoses/<uuid:diagnosis_uuid>/entered-in-error/",
+        views.diagnosis_entered_in_error,
+        name="diagnosis-entered-in-error",
+    ),
     path("icd10cm/", views.icd10_search, name="icd10-search"),
 ]

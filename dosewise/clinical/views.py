@@ -27,7 +27,11 @@ CLINICAL_ROLES = (Membership.Role.PRESCRIBER, Membership.Role.NURSE)
 def encounter_new(request: HttpRequest, patient_uuid: str) -> HttpResponse:
     actor: Membership = request.membership  # type: ignore[attr-defined]
     patient = get_patient(actor, patient_uuid, Need.CLINICAL_WRITE)
-    initial = {"kind": request.GET.get("kind", Encounter.Kind.INTAKE), "mode": Encounter.Mode.IN_PERSON, "occurred_on": timezone.localdate()}
+    initial = {
+        "kind": request.GET.get("kind", Encounter.Kind.INTAKE),
+        "mode": Encounter.Mode.IN_PERSON,
+        "occurred_on": timezone.localdate(),
+    }
     form = EncounterForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -35,9 +39,16 @@ def encounter_new(request: HttpRequest, patient_uuid: str) -> HttpResponse:
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
-            messages.success(request, "Draft saved. Add diagnoses, then sign when the note is complete.")
+            messages.success(
+                request, "Draft saved. Add diagnoses, then sign when the note is complete."
+            )
             return redirect(encounter)
-    return render(request, "clinical/encounter_form.html", {"form": form, "patient": patient}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "clinical/encounter_form.html",
+        {"form": form, "patient": patient},
+        status=400 if form.errors else 200,
+    )
 
 
 @member_required(*CLINICAL_ROLES)
@@ -48,7 +59,11 @@ def encounter_detail(request: HttpRequest, encounter_uuid: str) -> HttpResponse:
     need = Need.CLINICAL_WRITE if request.method == "POST" else Need.CHART
     encounter = get_patient_record(actor, Encounter, encounter_uuid, need)
     can_edit = encounter.is_draft and encounter.clinician_id == actor.user_id
-    form = EncounterForm(request.POST or None, instance=Encounter.objects.get(pk=encounter.pk)) if can_edit else None
+    form = (
+        EncounterForm(request.POST or None, instance=Encounter.objects.get(pk=encounter.pk))
+        if can_edit
+        else None
+    )
     if request.method == "POST":
         if form is None:
             messages.error(request, "Only a draft can be edited, by its own clinician.")
@@ -71,7 +86,12 @@ def encounter_detail(request: HttpRequest, encounter_uuid: str) -> HttpResponse:
         "diagnosis_form": DiagnosisForm(),
         "reason_form": ReasonForm(),
     }
-    return render(request, "clinical/encounter_detail.html", context, status=400 if form is not None and form.errors else 200)
+    return render(
+        request,
+        "clinical/encounter_detail.html",
+        context,
+        status=400 if form is not None and form.errors else 200,
+    )
 
 
 @member_required(*CLINICAL_ROLES)
@@ -108,7 +128,9 @@ def encounter_entered_in_error(request: HttpRequest, encounter_uuid: str) -> Htt
     actor: Membership = request.membership  # type: ignore[attr-defined]
     encounter = get_patient_record(actor, Encounter, encounter_uuid, Need.CLINICAL_WRITE)
     try:
-        services.mark_encounter_entered_in_error(actor, encounter, reason=request.POST.get("reason", ""))
+        services.mark_encounter_entered_in_error(
+            actor, encounter, reason=request.POST.get("reason", "")
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(encounter)
@@ -123,11 +145,17 @@ def diagnosis_new(request: HttpRequest, patient_uuid: str) -> HttpResponse:
     actor: Membership = request.membership  # type: ignore[attr-defined]
     patient = get_patient(actor, patient_uuid, Need.CLINICAL_WRITE)
     encounter_uuid = request.POST.get("encounter") or request.GET.get("encounter")
-    encounter = get_patient_record(actor, Encounter, encounter_uuid, Need.CLINICAL_WRITE) if encounter_uuid else None
+    encounter = (
+        get_patient_record(actor, Encounter, encounter_uuid, Need.CLINICAL_WRITE)
+        if encounter_uuid
+        else None
+    )
     form = DiagnosisForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            diagnosis = services.add_diagnosis(actor, patient, encounter=encounter, **form.cleaned_data)
+            diagnosis = services.add_diagnosis(
+                actor, patient, encounter=encounter, **form.cleaned_data
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -164,7 +192,9 @@ def diagnosis_entered_in_error(request: HttpRequest, diagnosis_uuid: str) -> Htt
     actor: Membership = request.membership  # type: ignore[attr-defined]
     diagnosis = get_patient_record(actor, Diagnosis, diagnosis_uuid, Need.CLINICAL_WRITE)
     try:
-        services.mark_diagnosis_entered_in_error(actor, diagnosis, reason=request.POST.get("reason", ""))
+        services.mark_diagnosis_entered_in_error(
+            actor, diagnosis, reason=request.POST.get("reason", "")
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -178,4 +208,9 @@ def icd10_search(request: HttpRequest) -> HttpResponse:
     """Live search for the diagnosis picker: code prefix or words; billable codes can be chosen."""
     query = request.GET.get("q", "")[:100]
     results = icd10.search(query, limit=25) if query else []
-    return render_page(request, "clinical/icd10_search.html", {"results": results, "query": query}, partial="results")
+    return render_page(
+        request,
+        "clinical/icd10_search.html",
+        {"results": results, "query": query},
+        partial="results",
+    )

@@ -50,7 +50,9 @@ def dea_number_problem(dea_number: str, *, last_name: str) -> str | None:
     second = number[1]
     initial = last_name[:1].upper()
     if second != "9" and initial and second != initial:
-        return "The second letter of a DEA number is the first letter of the prescriber's last name."
+        return (
+            "The second letter of a DEA number is the first letter of the prescriber's last name."
+        )
     digits = [int(char) for char in number[2:]]
     check = (digits[0] + digits[2] + digits[4] + 2 * (digits[1] + digits[3] + digits[5])) % 10
     if check != digits[6]:

@@ -9,11 +9,11 @@ from typing import Annotated, Any
 
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import HttpRequest
-from ninja import PatchDict, Path, Query, Router
+from ninja import Path, Query, Router
 
 from dosewise.access import Need, get_patient, get_patient_record, visible_patients
 from dosewise.api_auth import member
-from dosewise.api_schemas import ReasonIn
+from dosewise.api_schemas import QueryText, ReasonIn
 from dosewise.audit.services import record
 from dosewise.patients import services
 from dosewise.patients.models import Allergy, CareTeamMember, Patient
@@ -22,20 +22,21 @@ from dosewise.patients.schemas import (
     AllergyOut,
     CareTeamJoinIn,
     CareTeamMemberOut,
+    PatientChangeIn,
     PatientDetailOut,
     PatientIn,
     PatientOut,
     PatientPage,
 )
-from dosewise.patients.views import _search
 
-# Mirrors the upper bound of a clinic's list; an offset beyond it is a client bug, not a page.
+# Far above any clinic's patient count; unbounded, a huge offset overflows SQLite's integer.
 MAX_OFFSET = 10_000_000
 
 router = Router(tags=["patients"])
 
 PatientId = Annotated[str, Path(description="The patient's public id (UUID).")]
 AllergyId = Annotated[str, Path(description="The allergy's public id (UUID).")]
+PATIENT_SEARCH = Query("", max_length=100, description="Name words, an MRN, or a date of birth.")
 
 
 def _allergies(*, include_entered_in_error: bool = False) -> QuerySet[Allergy]:
@@ -48,13 +49,13 @@ def _allergies(*, include_entered_in_error: bool = False) -> QuerySet[Allergy]:
 @router.get("/patients", response=PatientPage)
 def list_patients(
     request: HttpRequest,
-    q: str = Query("", max_length=100, description="Name words, an MRN, or a date of birth."),
+    q: QueryText = PATIENT_SEARCH,
     limit: int = Query(50, ge=1, le=200),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> dict[str, Any]:
     """Patients of the token's organization, by family name; search like the web list."""
     actor = member(request)
-    patients = _search(visible_patients(actor), q).order_by("family_name", "given_name", "mrn")
+    patients = visible_patients(actor).search(q).order_by("family_name", "given_name", "mrn")
     items = list(patients[offset : offset + limit])
     count = patients.count()
     record(
@@ -88,12 +89,13 @@ def get_patient_detail(request: HttpRequest, patient_uuid: PatientId) -> Patient
 
 @router.patch("/patients/{patient_uuid}", response=PatientOut)
 def update_patient(
-    request: HttpRequest, patient_uuid: PatientId, payload: PatchDict[PatientIn]
+    request: HttpRequest, patient_uuid: PatientId, payload: PatientChangeIn
 ) -> Patient:
     """Change demographics: send only the fields that change."""
     actor = member(request)
     patient = get_patient(actor, patient_uuid, Need.EDIT_DEMOGRAPHICS)
-    return services.update_demographics(actor, patient, **payload)
+    changes = payload.model_dump(exclude_unset=True)
+    return services.update_demographics(actor, patient, **changes)
 
 
 @router.get("/patients/{patient_uuid}/allergies", response=list[AllergyOut])

@@ -37,4 +37,6 @@ class ReasonForm(forms.Form):
 
 
 class PatientSearchForm(forms.Form):
-    q = forms.CharField(required=False, max_length=100, label="Search by name, MRN or date of birth")
+    q = forms.CharField(
+        required=False, max_length=100, label="Search by name, MRN or date of birth"
+    )

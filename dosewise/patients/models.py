@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from decimal import Decimal
 
@@ -13,6 +14,24 @@ from django.urls import reverse
 from django.utils import timezone
 
 from dosewise.domain.ages import age_in_years
+
+
+class PatientQuerySet(models.QuerySet["Patient"]):
+    def search(self, text: str) -> PatientQuerySet:
+        """Name words, an MRN, or a date of birth (YYYY-MM-DD or MM/DD/YYYY)."""
+        text = text.strip()
+        if not text:
+            return self
+        for fmt in ("%Y-%m-%d", "%m/%d/%Y"):
+            try:
+                born = dt.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a date, not a time
+            except ValueError:
+                continue
+            return self.filter(date_of_birth=born)
+        words = Q()
+        for word in text.replace(",", " ").split():
+            words &= Q(given_name__icontains=word) | Q(family_name__icontains=word)
+        return self.filter(Q(mrn__iexact=text) | words)
 
 
 class Patient(models.Model):
@@ -45,8 +64,12 @@ class Patient(models.Model):
         UNKNOWN = "unknown", "Smoking status unknown"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="patients")
-    mrn = models.CharField("MRN", max_length=32, help_text="Medical record number, unique in the organization.")
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="patients"
+    )
+    mrn = models.CharField(
+        "MRN", max_length=32, help_text="Medical record number, unique in the organization."
+    )
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     date_of_birth = models.DateField()
@@ -67,27 +90,47 @@ class Patient(models.Model):
         max_length=20, choices=LactationStatus.choices, default=LactationStatus.UNKNOWN
     )
     height_cm = models.DecimalField(
-        max_digits=4, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(Decimal("20"))]
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("20"))],
     )
     weight_kg = models.DecimalField(
-        max_digits=4, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(Decimal("0.5"))]
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.5"))],
     )
     smoking_status = models.CharField(
         max_length=20, choices=SmokingStatus.choices, default=SmokingStatus.UNKNOWN
     )
     # Patient portal login, when the patient has one (a later issue builds the portal).
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="patient"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="patient",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = PatientQuerySet.as_manager()
+
     class Meta:
         ordering = ["family_name", "given_name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "mrn"], name="mrn_unique_per_organization"),
-            models.CheckConstraint(condition=Q(height_cm__gt=0) | Q(height_cm__isnull=True), name="height_positive"),
-            models.CheckConstraint(condition=Q(weight_kg__gt=0) | Q(weight_kg__isnull=True), name="weight_positive"),
+            models.UniqueConstraint(
+                fields=["organization", "mrn"], name="mrn_unique_per_organization"
+            ),
+            models.CheckConstraint(
+                condition=Q(height_cm__gt=0) | Q(height_cm__isnull=True), name="height_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(weight_kg__gt=0) | Q(weight_kg__isnull=True), name="weight_positive"
+            ),
         ]
         indexes = [models.Index(fields=["organization", "family_name", "given_name"])]
 
@@ -131,16 +174,22 @@ class Allergy(models.Model):
         ENTERED_IN_ERROR = "entered-in-error", "Entered in error"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="+"
+    )
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="allergies")
     substance = models.CharField(max_length=200)
-    category = models.CharField(max_length=16, choices=Category.choices, default=Category.MEDICATION)
+    category = models.CharField(
+        max_length=16, choices=Category.choices, default=Category.MEDICATION
+    )
     type = models.CharField(max_length=16, choices=Type.choices, default=Type.ALLERGY)
     reaction = models.CharField(max_length=200, blank=True)
     severity = models.CharField(max_length=16, choices=Severity.choices, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
     entered_in_error_reason = models.TextField(blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -159,11 +208,17 @@ class CareTeamMemberQuerySet(models.QuerySet["CareTeamMember"]):
 class CareTeamMember(models.Model):
     """A clinician of the organization who cares for this patient and may write to the chart."""
 
-    organization = models.ForeignKey("accounts.Organization", on_delete=models.PROTECT, related_name="+")
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="+"
+    )
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="care_team")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="care_team_places")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="care_team_places"
+    )
     reason = models.CharField(max_length=300, blank=True)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     added_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 
@@ -172,7 +227,9 @@ class CareTeamMember(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["patient", "user"], condition=Q(ended_at__isnull=True), name="one_current_place_per_clinician"
+                fields=["patient", "user"],
+                condition=Q(ended_at__isnull=True),
+                name="one_current_place_per_clinician",
             )
         ]
 

@@ -5,18 +5,24 @@ Output schemas read only what the endpoint loaded; they never query the database
 
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 from uuid import UUID
 
 from ninja import Schema
 from pydantic import Field
 
-from dosewise.api_schemas import InSchema, IsoDate, PersonOut, one_of
+from dosewise.api_schemas import InSchema, IsoDate, PersonOut, one_of, patch_of
 from dosewise.patients.models import Allergy, Patient
 
 if TYPE_CHECKING:
-    SexAtBirth = PregnancyStatus = LactationStatus = SmokingStatus = str
-    AllergyCategory = AllergyType = AllergySeverity = AllergyStatus = str
+    SexAtBirth: TypeAlias = str
+    PregnancyStatus: TypeAlias = str
+    LactationStatus: TypeAlias = str
+    SmokingStatus: TypeAlias = str
+    AllergyCategory: TypeAlias = str
+    AllergyType: TypeAlias = str
+    AllergySeverity: TypeAlias = str
+    AllergyStatus: TypeAlias = str
 else:
     SexAtBirth = one_of(Patient.SexAtBirth)
     PregnancyStatus = one_of(Patient.PregnancyStatus)
@@ -27,11 +33,11 @@ else:
     AllergySeverity = one_of(Allergy.Severity, blank=True)
     AllergyStatus = one_of(Allergy.Status)
 
-PositiveDecimal = Annotated[Decimal, Field(gt=0)]
-
 
 def _decimal_text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+    # Always one decimal, as stored: "82.0" whether the instance was just saved from 82 or read
+    # back from the database.
+    return None if value is None else f"{value:.1f}"
 
 
 class PatientIn(InSchema):
@@ -53,9 +59,17 @@ class PatientIn(InSchema):
     preferred_pharmacy: str = ""
     pregnancy_status: PregnancyStatus = Patient.PregnancyStatus.UNKNOWN.value
     lactation_status: LactationStatus = Patient.LactationStatus.UNKNOWN.value
-    height_cm: PositiveDecimal | None = Field(None, description="Centimetres, one decimal.")
-    weight_kg: PositiveDecimal | None = Field(None, description="Kilograms, one decimal.")
+    height_cm: Decimal | None = Field(None, description="Centimetres, one decimal.")
+    weight_kg: Decimal | None = Field(None, description="Kilograms, one decimal.")
     smoking_status: SmokingStatus = Patient.SmokingStatus.UNKNOWN.value
+
+
+if TYPE_CHECKING:
+    PatientChangeIn = PatientIn
+else:
+    PatientChangeIn = patch_of(
+        PatientIn, "PatientChangeIn", "Demographics to change: send only the fields that change."
+    )
 
 
 class PatientOut(Schema):

@@ -13,6 +13,7 @@ from dosewise.access import Need, write_service
 from dosewise.accounts.models import Membership
 from dosewise.audit.services import record
 from dosewise.patients.models import Allergy, CareTeamMember, Patient
+from dosewise.validation import refuse_nulls
 
 DEMOGRAPHIC_FIELDS = (
     "mrn",
@@ -49,7 +50,9 @@ def _validate_patient(patient: Patient, *, today: dt.date) -> None:
         if dob > today:
             errors.setdefault("date_of_birth", []).append("Date of birth cannot be in the future.")
         elif dob.year < today.year - 130:
-            errors.setdefault("date_of_birth", []).append("Date of birth is more than 130 years ago.")
+            errors.setdefault("date_of_birth", []).append(
+                "Date of birth is more than 130 years ago."
+            )
     if (
         patient.sex_at_birth == Patient.SexAtBirth.MALE
         and patient.pregnancy_status == Patient.PregnancyStatus.PREGNANT
@@ -63,7 +66,9 @@ def _validate_patient(patient: Patient, *, today: dt.date) -> None:
         if patient.pk:
             clash = clash.exclude(pk=patient.pk)
         if clash.exists():
-            errors.setdefault("mrn", []).append("Another patient in this organization has this MRN.")
+            errors.setdefault("mrn", []).append(
+                "Another patient in this organization has this MRN."
+            )
     if errors:
         raise ValidationError(errors)
 
@@ -74,6 +79,7 @@ def register_patient(actor: Membership, *, today: dt.date | None = None, **field
     unknown = set(fields) - set(DEMOGRAPHIC_FIELDS)
     if unknown:
         raise ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+    refuse_nulls(Patient, fields)
     patient = Patient(organization=actor.organization, **fields)
     _validate_patient(patient, today=today or timezone.localdate())
     try:
@@ -81,8 +87,16 @@ def register_patient(actor: Membership, *, today: dt.date | None = None, **field
             patient.save()
     except IntegrityError:
         # Two registrations racing for one MRN: the constraint decides.
-        raise ValidationError({"mrn": ["Another patient in this organization has this MRN."]}) from None
-    record("patient.create", actor=actor.user, organization=actor.organization, patient=patient, target=patient)
+        raise ValidationError(
+            {"mrn": ["Another patient in this organization has this MRN."]}
+        ) from None
+    record(
+        "patient.create",
+        actor=actor.user,
+        organization=actor.organization,
+        patient=patient,
+        target=patient,
+    )
     if actor.is_clinical:
         _add_to_care_team(actor, patient, actor.user_id, reason="Registered the patient")
     return patient
@@ -96,6 +110,7 @@ def update_demographics(
     unknown = set(changes) - set(DEMOGRAPHIC_FIELDS)
     if unknown:
         raise ValidationError({name: ["Unknown field."] for name in sorted(unknown)})
+    refuse_nulls(Patient, changes)
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     changed = [name for name, value in changes.items() if getattr(patient, name) != value]
     for name in changed:
@@ -139,7 +154,13 @@ def record_allergy(
     )
     allergy.full_clean(exclude=["organization", "patient", "recorded_by"])
     allergy.save()
-    record("allergy.create", actor=actor.user, organization=actor.organization, patient=patient, target=allergy)
+    record(
+        "allergy.create",
+        actor=actor.user,
+        organization=actor.organization,
+        patient=patient,
+        target=allergy,
+    )
     return allergy
 
 
@@ -164,9 +185,18 @@ def mark_allergy_entered_in_error(actor: Membership, allergy: Allergy, *, reason
     return allergy
 
 
-def _add_to_care_team(actor: Membership, patient: Patient, user_id: int, *, reason: str) -> CareTeamMember:
+def _add_to_care_team(
+    actor: Membership, patient: Patient, user_id: int, *, reason: str
+) -> CareTeamMember:
+    limit = CareTeamMember._meta.get_field("reason").max_length or 0
+    if len(reason) > limit:
+        raise ValidationError({"reason": [f"Keep the reason under {limit} characters."]})
     member = CareTeamMember.objects.create(
-        organization=actor.organization, patient=patient, user_id=user_id, reason=reason, added_by=actor.user
+        organization=actor.organization,
+        patient=patient,
+        user_id=user_id,
+        reason=reason,
+        added_by=actor.user,
     )
     record(
         "care-team.add",
@@ -195,9 +225,14 @@ def add_care_team_member(
     actor: Membership, patient: Patient, *, colleague: Membership, reason: str
 ) -> CareTeamMember:
     """A care-team member adds a clinical colleague of the same organization."""
-    if colleague.organization_id != actor.organization_id or not colleague.is_active or not colleague.is_clinical:
-        raise ValidationError({"colleague": ["Choose an active prescriber or nurse of this organization."]})
+    if (
+        colleague.organization_id != actor.organization_id
+        or not colleague.is_active
+        or not colleague.is_clinical
+    ):
+        raise ValidationError(
+            {"colleague": ["Choose an active prescriber or nurse of this organization."]}
+        )
     if patient.care_team.current().filter(user_id=colleague.user_id).exists():
         raise ValidationError({"colleague": ["Already on this patient's care team."]})
     return _add_to_care_team(actor, patient, colleague.user_id, reason=reason.strip())
-

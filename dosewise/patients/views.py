@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -25,29 +22,12 @@ from dosewise.patients.models import Allergy, CareTeamMember, Patient
 PAGE_SIZE = 50
 
 
-def _search(patients: QuerySet[Patient], text: str) -> QuerySet[Patient]:
-    """Name words, MRN, or a date of birth (YYYY-MM-DD or MM/DD/YYYY)."""
-    text = text.strip()
-    if not text:
-        return patients
-    for fmt in ("%Y-%m-%d", "%m/%d/%Y"):
-        try:
-            return patients.filter(date_of_birth=dt.datetime.strptime(text, fmt).date())  # noqa: DTZ007 - a date, not a time
-        except ValueError:
-            continue
-    condition = Q(mrn__iexact=text)
-    words = Q()
-    for word in text.replace(",", " ").split():
-        words &= Q(given_name__icontains=word) | Q(family_name__icontains=word)
-    return patients.filter(condition | words)
-
-
 @member_required()
 def patient_list(request: HttpRequest) -> HttpResponse:
     actor: Membership = request.membership  # type: ignore[attr-defined]
     form = PatientSearchForm(request.GET)
     query = form.cleaned_data["q"] if form.is_valid() else ""
-    patients = _search(visible_patients(actor), query).order_by("family_name", "given_name", "mrn")
+    patients = visible_patients(actor).search(query).order_by("family_name", "given_name", "mrn")
     rows = list(patients[: PAGE_SIZE + 1])
     record(
         "patient.list",
@@ -76,7 +56,12 @@ def patient_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"{patient.full_name} registered.")
             return redirect(patient)
-    return render(request, "patients/patient_form.html", {"form": form, "patient": None}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "patients/patient_form.html",
+        {"form": form, "patient": None},
+        status=400 if form.errors else 200,
+    )
 
 
 @member_required()
@@ -89,14 +74,20 @@ def patient_chart(request: HttpRequest, patient_uuid: str) -> HttpResponse:
     patient = get_patient(actor, patient_uuid, Need.CHART)
     context = {
         "patient": patient,
-        "allergies": patient.allergies.exclude(status=Allergy.Status.ENTERED_IN_ERROR).order_by("substance"),
+        "allergies": patient.allergies.exclude(status=Allergy.Status.ENTERED_IN_ERROR).order_by(
+            "substance"
+        ),
         "diagnoses": Diagnosis.objects.filter(patient=patient).active().order_by("code"),
-        "other_diagnoses": Diagnosis.objects.filter(patient=patient, status__in=["remission", "resolved"]).order_by("code"),
+        "other_diagnoses": Diagnosis.objects.filter(
+            patient=patient, status__in=["remission", "resolved"]
+        ).order_by("code"),
         "encounters": Encounter.objects.filter(patient=patient)
         .in_record()
         .select_related("clinician")
         .order_by("-occurred_on", "-created_at")[:10],
-        "care_team": CareTeamMember.objects.current().filter(patient=patient).select_related("user"),
+        "care_team": CareTeamMember.objects.current()
+        .filter(patient=patient)
+        .select_related("user"),
         "on_care_team": is_on_care_team(actor, patient),
         "allergy_form": AllergyForm(),
         "join_form": ReasonForm(),
@@ -118,7 +109,12 @@ def patient_edit(request: HttpRequest, patient_uuid: str) -> HttpResponse:
         else:
             messages.success(request, "Details saved.")
             return redirect(patient)
-    return render(request, "patients/patient_form.html", {"form": form, "patient": patient}, status=400 if form.errors else 200)
+    return render(
+        request,
+        "patients/patient_form.html",
+        {"form": form, "patient": patient},
+        status=400 if form.errors else 200,
+    )
 
 
 @member_required(Membership.Role.PRESCRIBER, Membership.Role.NURSE)
@@ -135,7 +131,9 @@ def allergy_new(request: HttpRequest, patient_uuid: str) -> HttpResponse:
         else:
             messages.success(request, f"Allergy to {form.cleaned_data['substance']} recorded.")
             return redirect(patient)
-    return render(request, "patients/allergy_form.html", {"form": form, "patient": patient}, status=400)
+    return render(
+        request, "patients/allergy_form.html", {"form": form, "patient": patient}, status=400
+    )
 
 
 @member_required(Membership.Role.PRESCRIBER, Membership.Role.NURSE)
@@ -144,7 +142,9 @@ def allergy_entered_in_error(request: HttpRequest, allergy_uuid: str) -> HttpRes
     actor: Membership = request.membership  # type: ignore[attr-defined]
     allergy = get_patient_record(actor, Allergy, allergy_uuid, Need.CLINICAL_WRITE)
     try:
-        services.mark_allergy_entered_in_error(actor, allergy, reason=request.POST.get("reason", ""))
+        services.mark_allergy_entered_in_error(
+            actor, allergy, reason=request.POST.get("reason", "")
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -168,4 +168,3 @@ def care_team_join(request: HttpRequest, patient_uuid: str) -> HttpResponse:
     else:
         messages.error(request, "Say why you are joining the care team.")
     return redirect(patient)
-

@@ -17,7 +17,16 @@ from dosewise.clinical import services as clinical
 from dosewise.clinical.models import Diagnosis, Encounter, EncounterAddendum
 from dosewise.patients.models import Allergy, CareTeamMember, Patient
 
-PERSONAS = ("prescriber", "nurse", "colleague", "front_desk", "clinic_admin", "outsider", "patient_user", "anonymous")
+PERSONAS = (
+    "prescriber",
+    "nurse",
+    "colleague",
+    "front_desk",
+    "clinic_admin",
+    "outsider",
+    "patient_user",
+    "anonymous",
+)
 DENIED = {302, 403, 404}
 
 
@@ -62,13 +71,24 @@ CASES = (
     Case("patient list", "GET", lambda w: reverse("patients:patient-list"), everyone(200)),
     Case("new patient form", "GET", lambda w: reverse("patients:patient-new"), everyone(200)),
     Case("chart", "GET", lambda w: w.patient.get_absolute_url(), everyone(200, outsider=404)),
-    Case("edit demographics form", "GET", lambda w: reverse("patients:patient-edit", args=[w.patient.uuid]), everyone(200, outsider=404)),
+    Case(
+        "edit demographics form",
+        "GET",
+        lambda w: reverse("patients:patient-edit", args=[w.patient.uuid]),
+        everyone(200, outsider=404),
+    ),
     Case(
         "record allergy",
         "POST",
         lambda w: reverse("patients:allergy-new", args=[w.patient.uuid]),
         CARE_TEAM_WRITE,
-        {"substance": "Sulfa", "category": "medication", "type": "allergy", "reaction": "Rash", "severity": "mild"},
+        {
+            "substance": "Sulfa",
+            "category": "medication",
+            "type": "allergy",
+            "reaction": "Rash",
+            "severity": "mild",
+        },
     ),
     Case(
         "allergy entered in error",
@@ -84,16 +104,31 @@ CASES = (
         everyone(302, front_desk=403, clinic_admin=403, outsider=404),
         {"reason": "Covering while Dr Treating is away"},
     ),
-    Case("new encounter form", "GET", lambda w: reverse("clinical:encounter-new", args=[w.patient.uuid]), CARE_TEAM_FORM),
+    Case(
+        "new encounter form",
+        "GET",
+        lambda w: reverse("clinical:encounter-new", args=[w.patient.uuid]),
+        CARE_TEAM_FORM,
+    ),
     Case(
         "start encounter",
         "POST",
         lambda w: reverse("clinical:encounter-new", args=[w.patient.uuid]),
         CARE_TEAM_WRITE,
-        {"kind": "follow-up", "mode": "telehealth", "occurred_on": "2026-01-05", "chief_complaint": "Follow-up"},
+        {
+            "kind": "follow-up",
+            "mode": "telehealth",
+            "occurred_on": "2026-01-05",
+            "chief_complaint": "Follow-up",
+        },
     ),
     Case("encounter", "GET", lambda w: w.draft.get_absolute_url(), CLINICAL_READ),
-    Case("sign encounter", "POST", lambda w: reverse("clinical:encounter-sign", args=[w.draft.uuid]), CARE_TEAM_WRITE),
+    Case(
+        "sign encounter",
+        "POST",
+        lambda w: reverse("clinical:encounter-sign", args=[w.draft.uuid]),
+        CARE_TEAM_WRITE,
+    ),
     Case(
         "addendum",
         "POST",
@@ -108,7 +143,12 @@ CASES = (
         CARE_TEAM_WRITE,
         {"reason": "Wrong patient"},
     ),
-    Case("diagnosis form", "GET", lambda w: reverse("clinical:diagnosis-new", args=[w.patient.uuid]), CARE_TEAM_FORM),
+    Case(
+        "diagnosis form",
+        "GET",
+        lambda w: reverse("clinical:diagnosis-new", args=[w.patient.uuid]),
+        CARE_TEAM_FORM,
+    ),
     Case(
         "add diagnosis",
         "POST",
@@ -130,7 +170,12 @@ CASES = (
         CARE_TEAM_WRITE,
         {"reason": "Coded in error"},
     ),
-    Case("ICD-10-CM search", "GET", lambda w: reverse("clinical:icd10-search") + "?q=bipolar", everyone(200, front_desk=403, clinic_admin=403)),
+    Case(
+        "ICD-10-CM search",
+        "GET",
+        lambda w: reverse("clinical:icd10-search") + "?q=bipolar",
+        everyone(200, front_desk=403, clinic_admin=403),
+    ),
 )
 
 
@@ -146,10 +191,20 @@ def world(
     patient_user: User,
 ) -> World:
     draft = clinical.start_encounter(
-        prescriber, patient, kind="intake", mode="in-person", occurred_on=patient.created_at.date(), chief_complaint="Low mood"
+        prescriber,
+        patient,
+        kind="intake",
+        mode="in-person",
+        occurred_on=patient.created_at.date(),
+        chief_complaint="Low mood",
     )
     signed = clinical.start_encounter(
-        prescriber, patient, kind="intake", mode="in-person", occurred_on=patient.created_at.date(), plan="Follow up"
+        prescriber,
+        patient,
+        kind="intake",
+        mode="in-person",
+        occurred_on=patient.created_at.date(),
+        plan="Follow up",
     )
     clinical.sign_encounter(prescriber, signed)
     diagnosis = clinical.add_diagnosis(prescriber, patient, code="F33.1", encounter=signed)

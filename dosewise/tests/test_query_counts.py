@@ -27,10 +27,22 @@ def count_queries(client, url: str) -> int:  # type: ignore[no-untyped-def]
 def add_record(prescriber: Membership, patient: Patient, n: int) -> None:
     for index in range(n):
         encounter = clinical.start_encounter(
-            prescriber, patient, kind="follow-up", mode="telehealth", occurred_on=TODAY, today=TODAY, plan=f"Visit {index}"
+            prescriber,
+            patient,
+            kind="follow-up",
+            mode="telehealth",
+            occurred_on=TODAY,
+            today=TODAY,
+            plan=f"Visit {index}",
         )
         clinical.sign_encounter(prescriber, encounter)
-        clinical.add_diagnosis(prescriber, patient, code=["F33.1", "F41.1", "F43.10"][index % 3], encounter=encounter, today=TODAY)
+        clinical.add_diagnosis(
+            prescriber,
+            patient,
+            code=["F33.1", "F41.1", "F43.10"][index % 3],
+            encounter=encounter,
+            today=TODAY,
+        )
         patients.record_allergy(prescriber, patient, substance=f"Substance {index}")
 
 
@@ -42,7 +54,9 @@ CHART_QUERIES = 19 + _AUDIT_LOCK
 DEMOGRAPHICS_QUERIES = 13 + _AUDIT_LOCK
 
 
-def test_patient_list_query_count_does_not_grow_with_patients(client_for, prescriber: Membership) -> None:  # type: ignore[no-untyped-def]
+def test_patient_list_query_count_does_not_grow_with_patients(
+    client_for, prescriber: Membership
+) -> None:  # type: ignore[no-untyped-def]
     client = client_for(prescriber)
     make_patient(prescriber.organization, "MRN-1")
     few = count_queries(client, reverse("patients:patient-list"))
@@ -52,7 +66,9 @@ def test_patient_list_query_count_does_not_grow_with_patients(client_for, prescr
     assert few == many == PATIENT_LIST_QUERIES
 
 
-def test_chart_query_count_does_not_grow_with_the_record(client_for, prescriber: Membership, patient: Patient) -> None:  # type: ignore[no-untyped-def]
+def test_chart_query_count_does_not_grow_with_the_record(
+    client_for, prescriber: Membership, patient: Patient
+) -> None:  # type: ignore[no-untyped-def]
     client = client_for(prescriber)
     add_record(prescriber, patient, 1)
     small = count_queries(client, patient.get_absolute_url())
@@ -61,6 +77,8 @@ def test_chart_query_count_does_not_grow_with_the_record(client_for, prescriber:
     assert small == large == CHART_QUERIES
 
 
-def test_demographics_page_query_count(client_for, front_desk: Membership, patient: Patient) -> None:  # type: ignore[no-untyped-def]
+def test_demographics_page_query_count(
+    client_for, front_desk: Membership, patient: Patient
+) -> None:  # type: ignore[no-untyped-def]
     add_record(Membership.objects.get(role="prescriber"), patient, 3)
     assert count_queries(client_for(front_desk), patient.get_absolute_url()) == DEMOGRAPHICS_QUERIES

@@ -19,7 +19,9 @@ def test_seed_demo_on_an_empty_database() -> None:
     call_command("seed_demo", stdout=out)
 
     organization = Organization.objects.get(is_demo=True)
-    roles = sorted(Membership.objects.filter(organization=organization).values_list("role", "credential"))
+    roles = sorted(
+        Membership.objects.filter(organization=organization).values_list("role", "credential")
+    )
     assert roles == [
         ("admin", ""),
         ("nurse", ""),
@@ -31,7 +33,14 @@ def test_seed_demo_on_an_empty_database() -> None:
     assert Patient.objects.filter(organization=organization).count() == 40
     assert Encounter.objects.filter(kind="intake", status="signed").count() == 40
     families = {code[:3] for code in Diagnosis.objects.values_list("code", flat=True)}
-    assert families == {"F31", "F32", "F33", "F41", "F43", "F90"}  # bipolar, depression, anxiety, PTSD, ADHD
+    assert families == {
+        "F31",
+        "F32",
+        "F33",
+        "F41",
+        "F43",
+        "F90",
+    }  # bipolar, depression, anxiety, PTSD, ADHD
     assert AuditEvent.objects.filter(action="patient.create").count() == 40
     assert AuditEvent.objects.filter(action="encounter.sign").count() == 40
     assert "dr.patel" in out.getvalue()

@@ -19,8 +19,12 @@ def test_sqlite_uses_wal_busy_timeout_and_immediate_transactions(tmp_path: Path)
         "print(mode, timeout, connection.settings_dict['OPTIONS']['transaction_mode'])"
     )
     env = {
-        key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")
     }
     env.update({"DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, check=True
+    )
     assert result.stdout.split() == ["wal", "20000", "IMMEDIATE"]

@@ -21,7 +21,9 @@ from dosewise.demo import current_code
 from dosewise.patients.models import Patient
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="Playwright for Python is not installed"
+)
 
 pytestmark = [
     pytest.mark.browser,

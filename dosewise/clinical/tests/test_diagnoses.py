@@ -32,7 +32,11 @@ def test_add_diagnosis_stores_the_official_code_and_description(
     prescriber: Membership, patient: Patient, typed: str, stored: str, description: str
 ) -> None:
     diagnosis = services.add_diagnosis(prescriber, patient, code=typed, today=TODAY)
-    assert (diagnosis.code, diagnosis.description, diagnosis.status) == (stored, description, "active")
+    assert (diagnosis.code, diagnosis.description, diagnosis.status) == (
+        stored,
+        description,
+        "active",
+    )
     assert AuditEvent.objects.get().action == "diagnosis.create"
 
 
@@ -58,17 +62,25 @@ def test_invalid_or_non_billable_code_is_refused_and_nothing_written(
     assert AuditEvent.objects.count() == 0
 
 
-def test_onset_in_the_future_or_before_birth_is_refused(prescriber: Membership, patient: Patient) -> None:
+def test_onset_in_the_future_or_before_birth_is_refused(
+    prescriber: Membership, patient: Patient
+) -> None:
     with pytest.raises(ValidationError) as error:
-        services.add_diagnosis(prescriber, patient, code="F41.1", onset_on=TODAY + dt.timedelta(days=1), today=TODAY)
+        services.add_diagnosis(
+            prescriber, patient, code="F41.1", onset_on=TODAY + dt.timedelta(days=1), today=TODAY
+        )
     assert list(error.value.message_dict) == ["onset_on"]
     with pytest.raises(ValidationError) as error:
-        services.add_diagnosis(prescriber, patient, code="F41.1", onset_on=dt.date(1950, 1, 1), today=TODAY)
+        services.add_diagnosis(
+            prescriber, patient, code="F41.1", onset_on=dt.date(1950, 1, 1), today=TODAY
+        )
     assert error.value.message_dict == {"onset_on": ["Onset cannot be before the date of birth."]}
     assert Diagnosis.objects.count() == 0
 
 
-def test_status_change_is_audited_with_before_and_after(prescriber: Membership, patient: Patient) -> None:
+def test_status_change_is_audited_with_before_and_after(
+    prescriber: Membership, patient: Patient
+) -> None:
     diagnosis = services.add_diagnosis(prescriber, patient, code="F33.1", today=TODAY)
     services.update_diagnosis(prescriber, diagnosis, status="remission", today=TODAY)
     diagnosis.refresh_from_db()
@@ -84,7 +96,9 @@ def test_code_cannot_be_edited(prescriber: Membership, patient: Patient) -> None
     assert list(error.value.message_dict) == ["code"]
 
 
-def test_entered_in_error_keeps_the_row_and_blocks_further_changes(prescriber: Membership, patient: Patient) -> None:
+def test_entered_in_error_keeps_the_row_and_blocks_further_changes(
+    prescriber: Membership, patient: Patient
+) -> None:
     diagnosis = services.add_diagnosis(prescriber, patient, code="F33.1", today=TODAY)
     services.mark_diagnosis_entered_in_error(prescriber, diagnosis, reason="Wrong chart")
     with pytest.raises(ValidationError):
@@ -100,8 +114,15 @@ def test_encounter_of_another_patient_cannot_be_linked(
     from dosewise.patients.models import CareTeamMember
 
     other = make_patient(prescriber.organization, "MRN-0002", given_name="Sam")
-    CareTeamMember.objects.create(organization=prescriber.organization, patient=other, user=prescriber.user, added_by=prescriber.user)
-    encounter = services.start_encounter(prescriber, other, kind="intake", mode="in-person", occurred_on=TODAY, today=TODAY)
+    CareTeamMember.objects.create(
+        organization=prescriber.organization,
+        patient=other,
+        user=prescriber.user,
+        added_by=prescriber.user,
+    )
+    encounter = services.start_encounter(
+        prescriber, other, kind="intake", mode="in-person", occurred_on=TODAY, today=TODAY
+    )
     with pytest.raises(ValidationError) as error:
         services.add_diagnosis(prescriber, patient, code="F41.1", encounter=encounter, today=TODAY)
     assert error.value.message_dict == {"encounter": ["This encounter belongs to another patient."]}
@@ -125,7 +146,9 @@ def test_code_set_is_the_full_april_2026_release(db: None) -> None:
         ("mdd recurrent severe", "F33.2"),
     ],
 )
-def test_search_finds_codes_by_words_abbreviations_or_code_prefix(db: None, query: str, first: str) -> None:
+def test_search_finds_codes_by_words_abbreviations_or_code_prefix(
+    db: None, query: str, first: str
+) -> None:
     started = time.perf_counter()
     results = icd10.search(query)
     assert results[0].code == first

@@ -32,5 +32,7 @@ def test_dea_number_format_and_check_digit(dea: str, last_name: str, valid: bool
 
 
 def test_unknown_dea_schedule_is_named() -> None:
-    assert dea_schedules_problem(["2", "6"]) == "Unknown DEA schedule(s): 6; use 2, 2N, 3, 3N, 4, 5."
+    assert (
+        dea_schedules_problem(["2", "6"]) == "Unknown DEA schedule(s): 6; use 2, 2N, 3, 3N, 4, 5."
+    )
     assert dea_schedules_problem(["2", "2N", "5"]) is None

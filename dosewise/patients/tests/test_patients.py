@@ -25,7 +25,9 @@ VALID = {
 }
 
 
-def test_front_desk_registers_a_patient_without_joining_the_care_team(front_desk: Membership) -> None:
+def test_front_desk_registers_a_patient_without_joining_the_care_team(
+    front_desk: Membership,
+) -> None:
     patient = services.register_patient(front_desk, today=TODAY, **VALID)
     assert patient.organization == front_desk.organization
     assert CareTeamMember.objects.count() == 0
@@ -35,20 +37,33 @@ def test_front_desk_registers_a_patient_without_joining_the_care_team(front_desk
 def test_clinician_who_registers_joins_the_care_team(prescriber: Membership) -> None:
     patient = services.register_patient(prescriber, today=TODAY, **VALID)
     assert list(patient.care_team.values_list("user", flat=True)) == [prescriber.user_id]
-    assert list(AuditEvent.objects.values_list("action", flat=True)) == ["patient.create", "care-team.add"]
+    assert list(AuditEvent.objects.values_list("action", flat=True)) == [
+        "patient.create",
+        "care-team.add",
+    ]
 
 
 @pytest.mark.parametrize(
     ("changes", "errors"),
     [
-        ({"date_of_birth": dt.date(2026, 11, 28)}, {"date_of_birth": ["Date of birth cannot be in the future."]}),
-        ({"date_of_birth": dt.date(1890, 1, 1)}, {"date_of_birth": ["Date of birth is more than 130 years ago."]}),
+        (
+            {"date_of_birth": dt.date(2026, 11, 28)},
+            {"date_of_birth": ["Date of birth cannot be in the future."]},
+        ),
+        (
+            {"date_of_birth": dt.date(1890, 1, 1)},
+            {"date_of_birth": ["Date of birth is more than 130 years ago."]},
+        ),
         ({"sex_at_birth": "X"}, {"sex_at_birth": ["Value 'X' is not a valid choice."]}),
         ({"given_name": ""}, {"given_name": ["This field cannot be blank."]}),
         ({"weight_kg": -3}, {"weight_kg": ["Ensure this value is greater than or equal to 0.5."]}),
         (
             {"pregnancy_status": "pregnant"},
-            {"pregnancy_status": ["Pregnancy is recorded as pregnant while sex assigned at birth is male; check both fields."]},
+            {
+                "pregnancy_status": [
+                    "Pregnancy is recorded as pregnant while sex assigned at birth is male; check both fields."
+                ]
+            },
         ),
     ],
 )
@@ -62,18 +77,24 @@ def test_bad_registration_is_refused_naming_the_field(
     assert AuditEvent.objects.count() == 0
 
 
-def test_duplicate_mrn_in_the_same_organization_is_refused(front_desk: Membership, outsider: Membership) -> None:
+def test_duplicate_mrn_in_the_same_organization_is_refused(
+    front_desk: Membership, outsider: Membership
+) -> None:
     services.register_patient(front_desk, today=TODAY, **VALID)
     with pytest.raises(ValidationError) as error:
         services.register_patient(front_desk, today=TODAY, **{**VALID, "given_name": "Other"})
-    assert error.value.message_dict == {"mrn": ["Another patient in this organization has this MRN."]}
+    assert error.value.message_dict == {
+        "mrn": ["Another patient in this organization has this MRN."]
+    }
     # Another organization may use the same MRN.
     services.register_patient(outsider, today=TODAY, **VALID)
     assert Patient.objects.count() == 2
 
 
 def test_update_names_the_changed_fields_only(front_desk: Membership, patient: Patient) -> None:
-    services.update_demographics(front_desk, patient, pronouns="they/them", family_name="Rivera", today=TODAY)
+    services.update_demographics(
+        front_desk, patient, pronouns="they/them", family_name="Rivera", today=TODAY
+    )
     patient.refresh_from_db()
     assert patient.pronouns == "they/them"
     assert AuditEvent.objects.get().detail == {"fields": ["pronouns"]}
@@ -84,7 +105,13 @@ def test_new_patient_form_shows_errors_beside_fields(client_for, front_desk: Mem
     client: Client = client_for(front_desk)
     response = client.post(
         reverse("patients:patient-new"),
-        {**VALID, "date_of_birth": "2099-01-01", "pregnancy_status": "unknown", "lactation_status": "unknown", "smoking_status": "unknown"},
+        {
+            **VALID,
+            "date_of_birth": "2099-01-01",
+            "pregnancy_status": "unknown",
+            "lactation_status": "unknown",
+            "smoking_status": "unknown",
+        },
     )
     assert response.status_code == 400
     form = response.context["form"]
@@ -100,7 +127,14 @@ def test_new_patient_form_registers_and_opens_the_chart(client_for, prescriber: 
     client: Client = client_for(prescriber)
     response = client.post(
         reverse("patients:patient-new"),
-        {**VALID, "date_of_birth": "1990-05-01", "pregnancy_status": "not-applicable", "lactation_status": "not-applicable", "smoking_status": "never", "weight_kg": "72.5"},
+        {
+            **VALID,
+            "date_of_birth": "1990-05-01",
+            "pregnancy_status": "not-applicable",
+            "lactation_status": "not-applicable",
+            "smoking_status": "never",
+            "weight_kg": "72.5",
+        },
     )
     patient = Patient.objects.get()
     assert response.status_code == 302
@@ -110,11 +144,28 @@ def test_new_patient_form_registers_and_opens_the_chart(client_for, prescriber: 
 
 @pytest.mark.parametrize(
     ("query", "expected"),
-    [("rivera", ["MRN-0001"]), ("Alex Riv", ["MRN-0001"]), ("mrn-0002", ["MRN-0002"]), ("1988-04-12", ["MRN-0001"]), ("04/12/1988", ["MRN-0001"]), ("nobody", [])],
+    [
+        ("rivera", ["MRN-0001"]),
+        ("Alex Riv", ["MRN-0001"]),
+        ("mrn-0002", ["MRN-0002"]),
+        ("1988-04-12", ["MRN-0001"]),
+        ("04/12/1988", ["MRN-0001"]),
+        ("nobody", []),
+    ],
 )
-def test_patient_search_by_name_mrn_or_birth_date(client_for, prescriber: Membership, patient: Patient, query: str, expected: list[str]) -> None:  # type: ignore[no-untyped-def]
-    make_patient(prescriber.organization, "MRN-0002", given_name="Sam", family_name="Lee", date_of_birth=dt.date(1970, 1, 2))
-    response = client_for(prescriber).get(reverse("patients:patient-list"), {"q": query}, HTTP_HX_REQUEST="true")
+def test_patient_search_by_name_mrn_or_birth_date(
+    client_for, prescriber: Membership, patient: Patient, query: str, expected: list[str]
+) -> None:  # type: ignore[no-untyped-def]
+    make_patient(
+        prescriber.organization,
+        "MRN-0002",
+        given_name="Sam",
+        family_name="Lee",
+        date_of_birth=dt.date(1970, 1, 2),
+    )
+    response = client_for(prescriber).get(
+        reverse("patients:patient-list"), {"q": query}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     for mrn in ("MRN-0001", "MRN-0002"):
         assert (mrn.encode() in response.content) is (mrn in expected)

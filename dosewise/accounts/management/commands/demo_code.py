@@ -24,7 +24,9 @@ class Command(BaseCommand):
             raise CommandError(f"No user {username!r} with a membership.", returncode=2)
         if memberships.exclude(organization__is_demo=True).exists():
             # Two-factor is never relaxed for real data.
-            raise CommandError(f"{username!r} belongs to a non-demo organization; refusing.", returncode=2)
+            raise CommandError(
+                f"{username!r} belongs to a non-demo organization; refusing.", returncode=2
+            )
         device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
         if device is None:
             raise CommandError(f"{username!r} has no authenticator set up.", returncode=2)

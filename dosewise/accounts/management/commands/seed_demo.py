@@ -22,8 +22,12 @@ class Command(BaseCommand):
             raise CommandError(str(exc), returncode=2) from None
         verb = "Created" if created else "Already present:"
         self.stdout.write(f"{verb} {organization.name}\n")
-        self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}); all data is fictional.")
-        self.stdout.write("Add a TOTP secret to an authenticator app, or run: manage.py demo_code USERNAME\n")
+        self.stdout.write(
+            f"Demo logins (password for all: {demo.DEMO_PASSWORD}); all data is fictional."
+        )
+        self.stdout.write(
+            "Add a TOTP secret to an authenticator app, or run: manage.py demo_code USERNAME\n"
+        )
         for membership, secret in demo.logins():
             self.stdout.write(
                 f"  {membership.user.username:<15} {membership.get_role_display():<14} TOTP secret {secret}"
