@@ -32,6 +32,7 @@ class ApiTokenAuth(HttpBearer):
         header = request.headers.get(self.header, "")
         scheme, _, raw = header.partition(" ")
         if scheme.lower() != self.openapi_scheme:
+            record("access.denied", actor=None, detail={"path": request.path, "why": "no token"})
             raise AuthenticationError(message=ASK_FOR_BEARER)
         return self.authenticate(request, raw.strip())
 

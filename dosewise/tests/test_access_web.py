@@ -11,11 +11,10 @@ from django.test import Client
 from django.urls import reverse
 
 from conftest import login_client
-from dosewise.accounts.models import Membership, User
 from dosewise.audit.models import AuditEvent
-from dosewise.clinical import services as clinical
 from dosewise.clinical.models import Diagnosis, Encounter, EncounterAddendum
 from dosewise.patients.models import Allergy, CareTeamMember, Patient
+from dosewise.tests.conftest import World
 
 PERSONAS = (
     "prescriber",
@@ -28,17 +27,6 @@ PERSONAS = (
     "anonymous",
 )
 DENIED = {302, 403, 404}
-
-
-@dataclass
-class World:
-    patient: Patient
-    draft: Encounter
-    signed: Encounter
-    diagnosis: Diagnosis
-    allergy: Allergy
-    members: dict[str, Membership]
-    patient_user: User
 
 
 @dataclass(frozen=True)
@@ -177,56 +165,6 @@ CASES = (
         everyone(200, front_desk=403, clinic_admin=403),
     ),
 )
-
-
-@pytest.fixture
-def world(
-    patient: Patient,
-    prescriber: Membership,
-    nurse: Membership,
-    colleague: Membership,
-    front_desk: Membership,
-    clinic_admin: Membership,
-    outsider: Membership,
-    patient_user: User,
-) -> World:
-    draft = clinical.start_encounter(
-        prescriber,
-        patient,
-        kind="intake",
-        mode="in-person",
-        occurred_on=patient.created_at.date(),
-        chief_complaint="Low mood",
-    )
-    signed = clinical.start_encounter(
-        prescriber,
-        patient,
-        kind="intake",
-        mode="in-person",
-        occurred_on=patient.created_at.date(),
-        plan="Follow up",
-    )
-    clinical.sign_encounter(prescriber, signed)
-    diagnosis = clinical.add_diagnosis(prescriber, patient, code="F33.1", encounter=signed)
-    from dosewise.patients import services as patient_services
-
-    allergy = patient_services.record_allergy(prescriber, patient, substance="Penicillin")
-    return World(
-        patient=patient,
-        draft=draft,
-        signed=signed,
-        diagnosis=diagnosis,
-        allergy=allergy,
-        members={
-            "prescriber": prescriber,
-            "nurse": nurse,
-            "colleague": colleague,
-            "front_desk": front_desk,
-            "clinic_admin": clinic_admin,
-            "outsider": outsider,
-        },
-        patient_user=patient_user,
-    )
 
 
 def _client(world: World, persona: str) -> Client:

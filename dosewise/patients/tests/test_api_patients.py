@@ -86,7 +86,7 @@ def test_request_without_token_is_401_problem(patient: Patient) -> None:
         "detail": "Send an API token in the header 'Authorization: Bearer <token>'.",
     }
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
-    assert actions_since(mark) == []
+    assert actions_since(mark) == ["access.denied"]
 
 
 def test_invalid_token_is_401_and_audited(patient: Patient) -> None:

@@ -1,0 +1,227 @@
+"""Every JSON API operation, for every persona: the expected status, and refusals that change
+nothing and are themselves audited. (A portal login has no clinic membership, so it cannot hold
+an API token; its stand-in here is a revoked token.)"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from dosewise.accounts.models import ApiToken
+from dosewise.accounts.services import revoke_api_token
+from dosewise.audit.models import AuditEvent
+from dosewise.clinical.models import Diagnosis, Encounter, EncounterAddendum
+from dosewise.patients.models import Allergy, CareTeamMember, Patient
+from dosewise.tests.api_support import ApiClient, api_as
+from dosewise.tests.conftest import World
+
+MEMBERS = ("prescriber", "nurse", "colleague", "front_desk", "clinic_admin", "outsider")
+PERSONAS = (*MEMBERS, "revoked_token", "anonymous")
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str
+    method: str
+    path: Callable[[World], str]
+    expected: dict[str, int]
+    body: Callable[[World], dict[str, Any]] = field(default=lambda w: {})
+
+    def status_for(self, persona: str) -> int:
+        return 401 if persona in ("anonymous", "revoked_token") else self.expected[persona]
+
+
+def members(status: int, **overrides: int) -> dict[str, int]:
+    return {**dict.fromkeys(MEMBERS, status), **overrides}
+
+
+def clinical_read(status: int = 200) -> dict[str, int]:
+    return members(status, front_desk=404, clinic_admin=404, outsider=404)
+
+
+def care_team_write(status: int) -> dict[str, int]:
+    return members(status, colleague=403, front_desk=404, clinic_admin=404, outsider=404)
+
+
+TODAY = timezone.localdate().isoformat()
+
+OPERATIONS = (
+    Operation("list patients", "GET", lambda w: "/patients", members(200)),
+    Operation(
+        "register patient",
+        "POST",
+        lambda w: "/patients",
+        members(201),
+        lambda w: {
+            "mrn": "API-1",
+            "given_name": "Kim",
+            "family_name": "Ito",
+            "date_of_birth": "1991-02-03",
+            "sex_at_birth": "F",
+        },
+    ),
+    Operation(
+        "read patient", "GET", lambda w: f"/patients/{w.patient.uuid}", members(200, outsider=404)
+    ),
+    Operation(
+        "update demographics",
+        "PATCH",
+        lambda w: f"/patients/{w.patient.uuid}",
+        members(200, outsider=404),
+        lambda w: {"pronouns": "they/them"},
+    ),
+    Operation(
+        "list allergies", "GET", lambda w: f"/patients/{w.patient.uuid}/allergies", clinical_read()
+    ),
+    Operation(
+        "record allergy",
+        "POST",
+        lambda w: f"/patients/{w.patient.uuid}/allergies",
+        care_team_write(201),
+        lambda w: {"substance": "Sulfa", "reaction": "Rash", "severity": "mild"},
+    ),
+    Operation(
+        "allergy entered in error",
+        "POST",
+        lambda w: f"/allergies/{w.allergy.uuid}/entered-in-error",
+        care_team_write(200),
+        lambda w: {"reason": "Wrong patient"},
+    ),
+    Operation(
+        "join care team",
+        "POST",
+        lambda w: f"/patients/{w.patient.uuid}/care-team",
+        # Already on it: the treating prescriber and the nurse get a named refusal.
+        members(201, prescriber=422, nurse=422, front_desk=404, clinic_admin=404, outsider=404),
+        lambda w: {"reason": "Covering this week"},
+    ),
+    Operation(
+        "list encounters",
+        "GET",
+        lambda w: f"/patients/{w.patient.uuid}/encounters",
+        clinical_read(),
+    ),
+    Operation(
+        "start encounter",
+        "POST",
+        lambda w: f"/patients/{w.patient.uuid}/encounters",
+        care_team_write(201),
+        lambda w: {
+            "kind": "follow-up",
+            "mode": "telehealth",
+            "occurred_on": TODAY,
+            "chief_complaint": "Check-in",
+        },
+    ),
+    Operation("read encounter", "GET", lambda w: f"/encounters/{w.draft.uuid}", clinical_read()),
+    Operation(
+        "update draft",
+        "PATCH",
+        lambda w: f"/encounters/{w.draft.uuid}",
+        # Only the note's own clinician edits a draft; the nurse is refused by name.
+        care_team_write(200) | {"nurse": 422},
+        lambda w: {"plan": "Recheck in 2 weeks"},
+    ),
+    Operation(
+        "sign encounter",
+        "POST",
+        lambda w: f"/encounters/{w.draft.uuid}/sign",
+        care_team_write(200) | {"nurse": 422},
+    ),
+    Operation(
+        "add addendum",
+        "POST",
+        lambda w: f"/encounters/{w.signed.uuid}/addenda",
+        care_team_write(201),
+        lambda w: {"text": "Labs reviewed."},
+    ),
+    Operation(
+        "encounter entered in error",
+        "POST",
+        lambda w: f"/encounters/{w.signed.uuid}/entered-in-error",
+        care_team_write(200),
+        lambda w: {"reason": "Wrong patient"},
+    ),
+    Operation(
+        "list diagnoses", "GET", lambda w: f"/patients/{w.patient.uuid}/diagnoses", clinical_read()
+    ),
+    Operation(
+        "add diagnosis",
+        "POST",
+        lambda w: f"/patients/{w.patient.uuid}/diagnoses",
+        care_team_write(201),
+        lambda w: {"code": "F41.1"},
+    ),
+    Operation("read diagnosis", "GET", lambda w: f"/diagnoses/{w.diagnosis.uuid}", clinical_read()),
+    Operation(
+        "update diagnosis",
+        "PATCH",
+        lambda w: f"/diagnoses/{w.diagnosis.uuid}",
+        care_team_write(200),
+        lambda w: {"status": "remission"},
+    ),
+    Operation(
+        "diagnosis entered in error",
+        "POST",
+        lambda w: f"/diagnoses/{w.diagnosis.uuid}/entered-in-error",
+        care_team_write(200),
+        lambda w: {"reason": "Coded in error"},
+    ),
+    Operation(
+        "search ICD-10-CM",
+        "GET",
+        lambda w: "/icd10cm?q=bipolar",
+        members(200, front_desk=404, clinic_admin=404),
+    ),
+)
+
+
+def _client(world: World, persona: str) -> ApiClient:
+    if persona == "anonymous":
+        return ApiClient(None)
+    if persona == "revoked_token":
+        client = api_as(world.members["prescriber"])
+        revoke_api_token(world.members["prescriber"], ApiToken.objects.get(name="tests"))
+        return client
+    return api_as(world.members[persona])
+
+
+def _clinical_state(world: World) -> tuple[object, ...]:
+    return (
+        tuple(Patient.objects.order_by("pk").values_list("pk", "updated_at")),
+        tuple(Encounter.objects.order_by("pk").values_list("pk", "status", "updated_at")),
+        tuple(Diagnosis.objects.order_by("pk").values_list("pk", "status", "updated_at")),
+        tuple(Allergy.objects.order_by("pk").values_list("pk", "status")),
+        EncounterAddendum.objects.count(),
+        CareTeamMember.objects.count(),
+    )
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("operation", OPERATIONS, ids=lambda op: op.name)
+def test_api_access(operation: Operation, persona: str, world: World) -> None:
+    client = _client(world, persona)
+    path, body = operation.path(world), operation.body(world)
+    before = _clinical_state(world)
+    denials_before = AuditEvent.objects.filter(action="access.denied").count()
+
+    if operation.method == "GET":
+        response = client.client.get(f"/api/v1{path}")
+    elif operation.method == "POST":
+        response = client.post(path, body)
+    else:
+        response = client.patch(path, body)
+
+    expected = operation.status_for(persona)
+    assert response.status_code == expected, response.content[:500]
+    if expected >= 400:
+        assert response["Content-Type"] == "application/problem+json"
+        assert _clinical_state(world) == before
+    if expected in (401, 403, 404):
+        assert AuditEvent.objects.filter(action="access.denied").count() == denials_before + 1
+    if persona == "outsider" and expected == 200:
+        assert str(world.patient.uuid) not in response.content.decode()
