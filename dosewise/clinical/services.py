@@ -14,6 +14,7 @@ from dosewise.audit.services import record
 from dosewise.clinical import icd10
 from dosewise.clinical.models import ENCOUNTER_SECTIONS, Diagnosis, Encounter, EncounterAddendum
 from dosewise.patients.models import Patient
+from dosewise.records import mark_entered_in_error
 from dosewise.validation import refuse_nulls
 
 SECTION_FIELDS = tuple(field for field, _label in ENCOUNTER_SECTIONS)
@@ -169,23 +170,7 @@ def mark_encounter_entered_in_error(
     actor: Membership, encounter: Encounter, *, reason: str
 ) -> Encounter:
     """Withdraw an encounter written for the wrong patient or by mistake; it stays, marked."""
-    encounter = Encounter.objects.select_for_update().select_related("patient").get(pk=encounter.pk)
-    if not reason.strip():
-        raise ValidationError({"reason": ["Say why this encounter was entered in error."]})
-    if encounter.status == Encounter.Status.ENTERED_IN_ERROR:
-        raise ValidationError({"status": ["This encounter is already marked entered in error."]})
-    encounter.status = Encounter.Status.ENTERED_IN_ERROR
-    encounter.entered_in_error_reason = reason.strip()
-    encounter.save(update_fields=["status", "entered_in_error_reason", "updated_at"])
-    record(
-        "encounter.entered-in-error",
-        actor=actor.user,
-        organization=actor.organization,
-        patient=encounter.patient,
-        target=encounter,
-        detail={"reason": encounter.entered_in_error_reason},
-    )
-    return encounter
+    return mark_entered_in_error(actor, encounter, reason=reason, noun="encounter")
 
 
 def _check_encounter_belongs(encounter: Encounter | None, patient: Patient) -> None:
@@ -309,20 +294,4 @@ def mark_diagnosis_entered_in_error(
     actor: Membership, diagnosis: Diagnosis, *, reason: str
 ) -> Diagnosis:
     """Withdraw a diagnosis recorded by mistake; it stays in the record, marked."""
-    diagnosis = Diagnosis.objects.select_for_update().select_related("patient").get(pk=diagnosis.pk)
-    if not reason.strip():
-        raise ValidationError({"reason": ["Say why this diagnosis was entered in error."]})
-    if diagnosis.status == Diagnosis.Status.ENTERED_IN_ERROR:
-        raise ValidationError({"status": ["This diagnosis is already marked entered in error."]})
-    diagnosis.status = Diagnosis.Status.ENTERED_IN_ERROR
-    diagnosis.entered_in_error_reason = reason.strip()
-    diagnosis.save(update_fields=["status", "entered_in_error_reason", "updated_at"])
-    record(
-        "diagnosis.entered-in-error",
-        actor=actor.user,
-        organization=actor.organization,
-        patient=diagnosis.patient,
-        target=diagnosis,
-        detail={"reason": diagnosis.entered_in_error_reason},
-    )
-    return diagnosis
+    return mark_entered_in_error(actor, diagnosis, reason=reason, noun="diagnosis")

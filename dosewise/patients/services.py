@@ -13,6 +13,7 @@ from dosewise.access import Need, write_service
 from dosewise.accounts.models import Membership
 from dosewise.audit.services import record
 from dosewise.patients.models import Allergy, CareTeamMember, Patient
+from dosewise.records import mark_entered_in_error
 from dosewise.validation import refuse_nulls
 
 DEMOGRAPHIC_FIELDS = (
@@ -167,22 +168,7 @@ def record_allergy(
 @write_service(Need.CLINICAL_WRITE)
 def mark_allergy_entered_in_error(actor: Membership, allergy: Allergy, *, reason: str) -> Allergy:
     """Withdraw an allergy recorded by mistake; it stays in the record, marked."""
-    if not reason.strip():
-        raise ValidationError({"reason": ["Say why this allergy was entered in error."]})
-    if allergy.status == Allergy.Status.ENTERED_IN_ERROR:
-        raise ValidationError({"status": ["This allergy is already marked entered in error."]})
-    allergy.status = Allergy.Status.ENTERED_IN_ERROR
-    allergy.entered_in_error_reason = reason.strip()
-    allergy.save(update_fields=["status", "entered_in_error_reason"])
-    record(
-        "allergy.entered-in-error",
-        actor=actor.user,
-        organization=actor.organization,
-        patient=allergy.patient,
-        target=allergy,
-        detail={"reason": allergy.entered_in_error_reason},
-    )
-    return allergy
+    return mark_entered_in_error(actor, allergy, reason=reason, noun="allergy")
 
 
 def _add_to_care_team(
