@@ -1,0 +1,1 @@
+"""Drug knowledge as sourced data files, loaded and validated into frozen values."""
