@@ -21,6 +21,7 @@ from dosewise.api_problems import (
     outside_operations,
 )
 from dosewise.clinical.api import router as clinical_router
+from dosewise.clinical.drugs_api import router as drugs_router
 from dosewise.patients.api import router as patients_router
 
 DESCRIPTION = """\
@@ -65,6 +66,7 @@ api = DosewiseAPI(
 install_problem_handlers(api)
 api.add_router("", patients_router)
 api.add_router("", clinical_router)
+api.add_router("", drugs_router)
 
 # Last: any other path under /api/v1/ is a problem+json 404, not Django's HTML page.
 _unknown = Router()

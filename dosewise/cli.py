@@ -14,11 +14,9 @@ import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
-from decimal import Decimal
-from enum import Enum
 from typing import Any
 
+from dosewise.domain.knowledge.export import drug_as_dict
 from dosewise.domain.knowledge.loader import UnknownDrug, default_knowledge
 from dosewise.domain.safety import check
 from dosewise.domain.safety.parse import InputError, parse_check_request
@@ -45,20 +43,6 @@ def _check(_args: argparse.Namespace) -> dict[str, Any]:
     return {"findings": [item.as_dict(titles) for item in findings]}
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value) if value != value.to_integral_value() else int(value)
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, frozenset | set):
-        return sorted(_plain(item) for item in value)
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    return value
-
-
 def _drugs_search(args: argparse.Namespace) -> dict[str, Any]:
     found = default_knowledge().search(args.text)
     return {
@@ -74,7 +58,7 @@ def _drugs_show(args: argparse.Namespace) -> dict[str, Any]:
         drug = default_knowledge().find(args.name)
     except UnknownDrug as exc:
         raise UsageError(str(exc)) from None
-    return {"drug": _plain(asdict(drug))}
+    return {"drug": drug_as_dict(drug)}
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dosewise.clinical import views
+from dosewise.clinical import drug_views, views
 
 app_name = "clinical"
 
@@ -28,4 +28,6 @@ urlpatterns = [
         name="diagnosis-entered-in-error",
     ),
     path("icd10cm/", views.icd10_search, name="icd10-search"),
+    path("drugs/", drug_views.drug_list, name="drug-list"),
+    path("drugs/<str:name>/", drug_views.drug_detail, name="drug-detail"),
 ]

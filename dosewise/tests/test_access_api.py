@@ -172,6 +172,25 @@ OPERATIONS = (
         lambda w: {"reason": "Coded in error"},
     ),
     Operation(
+        "search drugs",
+        "GET",
+        lambda w: "/drugs?q=sert",
+        members(200, front_desk=404, clinic_admin=404),
+    ),
+    Operation(
+        "show drug",
+        "GET",
+        lambda w: "/drugs/sertraline",
+        members(200, front_desk=404, clinic_admin=404),
+    ),
+    Operation(
+        "safety check",
+        "POST",
+        lambda w: "/safety/check",
+        members(200, front_desk=404, clinic_admin=404),
+        lambda w: {"order": {"drug": "sertraline", "dose_mg": 50}},
+    ),
+    Operation(
         "search ICD-10-CM",
         "GET",
         lambda w: "/icd10cm?q=bipolar",

@@ -40,7 +40,7 @@ def test_openapi_matches_snapshot() -> None:
 def test_every_operation_needs_a_token_and_documents_its_problems() -> None:
     schema = api.get_openapi_schema()
     operations = [op for path in schema["paths"].values() for op in path.values()]
-    assert len(operations) == 21
+    assert len(operations) == 24
     for operation in operations:
         assert operation["security"] == [{"ApiTokenAuth": []}]
         assert operation["responses"][401]["content"] == {
@@ -57,7 +57,14 @@ def test_paths_name_records_by_uuid_only() -> None:
         for parameter in operation.get("parameters", [])
         if parameter["in"] == "path"
     }
-    assert parameters == {"patient_uuid", "allergy_uuid", "encounter_uuid", "diagnosis_uuid"}
+    # Records by UUID; knowledge-base drugs by their generic name (not patient data).
+    assert parameters == {
+        "patient_uuid",
+        "allergy_uuid",
+        "encounter_uuid",
+        "diagnosis_uuid",
+        "drug_name",
+    }
 
 
 def test_input_schemas_refuse_unknown_fields() -> None:
