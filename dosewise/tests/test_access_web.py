@@ -158,8 +158,18 @@ CASES = (
         CARE_TEAM_WRITE,
         {"reason": "Coded in error"},
     ),
-    Case("drug knowledge", "GET", lambda w: reverse("clinical:drug-list") + "?q=zol", everyone(200, front_desk=403, clinic_admin=403)),
-    Case("drug facts", "GET", lambda w: reverse("clinical:drug-detail", args=["zoloft"]), everyone(200, front_desk=403, clinic_admin=403)),
+    Case(
+        "drug knowledge",
+        "GET",
+        lambda w: reverse("clinical:drug-list") + "?q=zol",
+        everyone(200, front_desk=403, clinic_admin=403),
+    ),
+    Case(
+        "drug facts",
+        "GET",
+        lambda w: reverse("clinical:drug-detail", args=["zoloft"]),
+        everyone(200, front_desk=403, clinic_admin=403),
+    ),
     Case(
         "ICD-10-CM search",
         "GET",

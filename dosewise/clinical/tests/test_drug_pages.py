@@ -23,7 +23,9 @@ def test_unknown_drug_is_404(client_for, prescriber: Membership) -> None:  # typ
 
 
 def test_search_narrows_the_list(client_for, nurse: Membership) -> None:  # type: ignore[no-untyped-def]
-    response = client_for(nurse).get(reverse("clinical:drug-list"), {"q": "zolo"}, HTTP_HX_REQUEST="true")
+    response = client_for(nurse).get(
+        reverse("clinical:drug-list"), {"q": "zolo"}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     assert b"sertraline" in response.content
     assert b"linezolid" not in response.content

@@ -9,6 +9,7 @@ Every fact carries the id of its source (`sources.toml`) and a verification stat
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
@@ -190,13 +191,24 @@ class Drug:
     verification: Verification
     clinical_drug_rxcuis: tuple[str, ...] = field(default=())
 
+    # The rules ask these many times per check; computed once per drug (the values are frozen).
+    @functools.cached_property
+    def _tag_values(self) -> frozenset[str]:
+        return frozenset(tag._value_ for tag in self.tags)
+
+    @functools.cached_property
+    def _cyp_by_role(self) -> dict[CypRole, tuple[CypEffect, ...]]:
+        return {
+            role: tuple(effect for effect in self.cyp if effect.role is role) for role in CypRole
+        }
+
     def has(self, tag: Tag) -> bool:
-        return tag in self.tags
+        return tag._value_ in self._tag_values
 
     def cyp_roles(self, role: CypRole) -> tuple[CypEffect, ...]:
-        return tuple(effect for effect in self.cyp if effect.role is role)
+        return self._cyp_by_role[role]
 
-    @property
+    @functools.cached_property
     def washout_days(self) -> int:
         """About five half-lives of the drug and its longest-lived active metabolite."""
         longest = max(self.half_life_hours, self.metabolite_half_life_hours)

@@ -150,3 +150,9 @@ def test_shipped_knowledge_copy_with_a_broken_file_fails_loudly(tmp_path: Path) 
     (copy / "drugs" / "zz_broken.toml").write_text("[[drug]\nname = ")
     with pytest.raises(KnowledgeError, match="zz_broken.toml: not valid TOML"):
         load_knowledge(copy)
+
+
+def test_every_source_is_listed_in_the_clinical_sources_page() -> None:
+    page = (Path(__file__).resolve().parents[4] / "docs" / "clinical-sources.md").read_text()
+    missing = [source_id for source_id in load_knowledge().sources if f"`{source_id}`" not in page]
+    assert missing == []

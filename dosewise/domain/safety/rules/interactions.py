@@ -58,30 +58,38 @@ def maoi_combinations(ctx: Context) -> list[Finding]:
                     source="fda-ssri-linezolid-2012",
                 )
             )
-        elif partner.has(Tag.SEROTONERGIC):
-            findings.append(
-                finding(
-                    "maoi-with-serotonergic",
-                    Severity.CONTRAINDICATED,
-                    [order.name, other.name],
-                    message=f"{partner.name} with the MAOI {maoi.name} is contraindicated.",
-                    mechanism="Serotonin syndrome (fatal cases reported).",
-                    action=f"Do not combine. Stop {maoi.name} and wait 14 days before starting {partner.name}.",
-                    source="apa-mdd-2010",
-                )
+        else:
+            findings.extend(_maoi_partner_findings(maoi, partner))
+    return findings
+
+
+def _maoi_partner_findings(maoi: Drug, partner: Drug) -> list[Finding]:
+    """A drug may be both serotonergic and sympathomimetic (amphetamines): both mechanisms apply."""
+    findings = []
+    if partner.has(Tag.SEROTONERGIC):
+        findings.append(
+            finding(
+                "maoi-with-serotonergic",
+                Severity.CONTRAINDICATED,
+                [maoi.name, partner.name],
+                message=f"{partner.name} with the MAOI {maoi.name} is contraindicated.",
+                mechanism="Serotonin syndrome (fatal cases reported).",
+                action=f"Do not combine. Stop {maoi.name} and wait 14 days before starting {partner.name}.",
+                source="apa-mdd-2010",
             )
-        elif partner.has(Tag.SYMPATHOMIMETIC):
-            findings.append(
-                finding(
-                    "maoi-with-sympathomimetic",
-                    Severity.CONTRAINDICATED,
-                    [order.name, other.name],
-                    message=f"{partner.name} with the MAOI {maoi.name} is contraindicated.",
-                    mechanism="Noradrenaline release with MAO inhibition: hypertensive crisis.",
-                    action=f"Do not combine; allow 14 days after stopping {maoi.name}.",
-                    source="brief",
-                )
+        )
+    if partner.has(Tag.SYMPATHOMIMETIC):
+        findings.append(
+            finding(
+                "maoi-with-sympathomimetic",
+                Severity.CONTRAINDICATED,
+                [maoi.name, partner.name],
+                message=f"{partner.name} with the MAOI {maoi.name} is contraindicated.",
+                mechanism="Noradrenaline release with MAO inhibition: hypertensive crisis.",
+                action=f"Do not combine; allow 14 days after stopping {maoi.name}.",
+                source="brief",
             )
+        )
     return findings
 
 
@@ -278,12 +286,20 @@ def _cyp_severity(perpetrator_strength: Strength, contraindicated: bool) -> Seve
     return None  # weak perpetrators: not worth an alert
 
 
+# Pairs whose metabolic interaction a dedicated rule already reports with the label's schedule.
+_COVERED_PAIRS = frozenset({frozenset({"valproate", "lamotrigine"})})
+
+
 def cyp_interactions(ctx: Context) -> list[Finding]:
     """Strong or moderate CYP inhibitors and inducers with substrates that depend on that
-    enzyme (FDA CYP table; labels via brief I-14 to I-21)."""
+    enzyme (FDA CYP table; labels via brief I-14 to I-21). The substrate's label action (e.g.
+    "use one-sixth of the dose") is quoted for strong perpetrators only, which is what labels
+    describe; a moderate one gets the general advice."""
     order = ctx.order.drug
     findings = []
     for other in ctx.others:
+        if frozenset({order.name, other.name}) in _COVERED_PAIRS:
+            continue
         for victim, perpetrator in ((order, other), (other, order)):
             for substrate in victim.cyp_roles(CypRole.SUBSTRATE):
                 if substrate.strength is Strength.WEAK:

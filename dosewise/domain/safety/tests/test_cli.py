@@ -98,7 +98,7 @@ def _with(path: tuple[Any, ...], value: Any) -> dict[str, Any]:
         ("{not json", "malformed JSON on stdin"),
         (
             json.dumps(_with(("order", "drug"), "sertralin")),
-            "order.drug: unknown drug 'sertralin'; did you mean sertraline?",
+            "order.drug: unknown drug 'sertralin'; did you mean sertraline",
         ),
         (
             json.dumps(_with(("medications", 0, "drug"), "unobtainium")),
