@@ -133,10 +133,17 @@ def qt_prolongation(ctx: Context) -> list[Finding]:
     if partners:
         names = [order.name, *(drug.name for drug in partners)]
         contraindicated = bool(_QT_CONTRAINDICATED & set(names))
+        # Two drugs with only a "possible" label warning (lithium with quetiapine) are common and
+        # usually tolerated: moderate. A drug with known, dose-related QT risk makes it major.
+        known = any(drug.qt_risk is QtRisk.KNOWN for drug in (order, *partners))
+        if contraindicated:
+            severity = Severity.CONTRAINDICATED
+        else:
+            severity = Severity.MAJOR if known else Severity.MODERATE
         findings.append(
             finding(
                 "qt-drugs-combined",
-                Severity.CONTRAINDICATED if contraindicated else Severity.MAJOR,
+                severity,
                 names,
                 message=f"QT-prolonging drugs together: {', '.join(sorted(names))}.",
                 mechanism="Additive QT prolongation; risk of torsades de pointes.",
