@@ -14,6 +14,15 @@ _INDUCERS_OF_LAMOTRIGINE = frozenset(
 )
 
 
+# Situations the check input does not carry yet, in the words the clinician records them.
+_UNRECORDED = {
+    "hepatic_impairment": "hepatic impairment",
+    "cyp2c19_poor_metabolizer": "CYP2C19 metabolizer status",
+    "cyp2d6_poor_metabolizer": "CYP2D6 metabolizer status",
+    "mdd_adjunct": "whether this is adjunctive treatment of depression",
+}
+
+
 def _fmt(amount: Decimal) -> str:
     return f"{amount.normalize():f}"
 
@@ -45,13 +54,19 @@ def _limit_applies(ctx: Context, limit: DoseLimit) -> bool | None:
     if when == "with_enzyme_inducer":
         return any(drug.name in _INDUCERS_OF_LAMOTRIGINE for drug in present)
     if when == "bipolar_depression":
-        return (
-            None
-            if not ctx.patient.conditions
-            else ctx.patient.has_condition("F31.3", "F31.4", "F31.5")
-        )
-    # Hepatic or renal impairment, metabolizer status, adjunct use: not in the input yet.
-    return False
+        if not ctx.patient.conditions:
+            ctx.note_unknown("diagnoses")
+            return None
+        return ctx.patient.has_condition("F31.3", "F31.4", "F31.5")
+    if when == "renal_impairment":
+        egfr = ctx.patient.latest("egfr")
+        if egfr is None:
+            ctx.note_unknown("kidney function (eGFR)")
+            return None
+        return egfr.value < 30  # labels' renal caps are for severe impairment (CrCl < 30)
+    # Not in the input: say so rather than assume the lower maximum does not apply.
+    ctx.note_unknown(_UNRECORDED[when])
+    return None
 
 
 def dose_limits(ctx: Context) -> list[Finding]:
