@@ -4,6 +4,7 @@ naming the field (never a default)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -19,6 +20,9 @@ from dosewise.domain.safety.facts import (
     PatientFacts,
     Sex,
 )
+
+# ICD-10-CM code shape: letter, two characters, optional dot and up to four more (F31.81, G40.909).
+_ICD10CM = re.compile(r"^[A-TV-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
 
 
 class InputError(ValueError):
@@ -127,6 +131,18 @@ def _lab(raw: Any, where: str) -> Lab:
     )
 
 
+def _conditions(value: Any) -> tuple[str, ...]:
+    codes = []
+    for index, raw in enumerate(_strings(value, "patient.conditions")):
+        code = raw.strip().upper()
+        if not _ICD10CM.match(code):
+            raise InputError(
+                f"patient.conditions[{index}] {raw!r} is not an ICD-10-CM code (e.g. F31.81)"
+            )
+        codes.append(code)
+    return tuple(codes)
+
+
 _PATIENT_KEYS = (
     "age",
     "sex",
@@ -173,9 +189,7 @@ def _patient(raw: Any) -> PatientFacts:
             table.get("smoking_changed_on"), "patient.smoking_changed_on"
         ),
         allergies=_strings(table.get("allergies"), "patient.allergies"),
-        conditions=tuple(
-            code.strip().upper() for code in _strings(table.get("conditions"), "patient.conditions")
-        ),
+        conditions=_conditions(table.get("conditions")),
         labs=tuple(_lab(lab, f"patient.labs[{index}]") for index, lab in enumerate(labs)),
     )
 

@@ -132,6 +132,10 @@ def _with(path: tuple[Any, ...], value: Any) -> dict[str, Any]:
         (json.dumps(_with(("patient", "sex"), "x")), "patient.sex must be female, male or unknown"),
         (json.dumps(_with(("order", "frequency"), "daily")), "order: unknown field 'frequency'"),
         (json.dumps({"patient": {}}), "order is required"),
+        (
+            json.dumps(_with(("patient", "conditions"), ["bipolar"])),
+            "patient.conditions[0] 'bipolar' is not an ICD-10-CM code",
+        ),
         (json.dumps([1, 2]), "the document must be an object"),
     ],
 )
