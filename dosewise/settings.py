@@ -7,7 +7,7 @@ naming the variable, so a typo never becomes a silent default in a clinical syst
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -47,6 +47,14 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     if value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
     return value
+
+
+def env_date(name: str, default: str) -> date:
+    raw = os.environ.get(name) or default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a date YYYY-MM-DD, got {raw!r}") from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -93,6 +101,7 @@ INSTALLED_APPS = [
     "dosewise.accounts",
     "dosewise.patients",
     "dosewise.clinical",
+    "dosewise.prescribing",
 ]
 
 MIDDLEWARE = [
@@ -261,6 +270,11 @@ USE_I18N = True
 USE_TZ = True
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# DEA telemedicine flexibilities (Fourth Temporary Extension): controlled substances may be
+# prescribed by telemedicine without a prior in-person visit until this date. A dated setting
+# because the rule changes by regulation, not by code.
+DEA_TELEMEDICINE_FLEXIBILITIES_END = env_date("DEA_TELEMEDICINE_FLEXIBILITIES_END", "2026-12-31")
 
 LOGGING = {
     "version": 1,

@@ -114,6 +114,9 @@ class Patient(models.Model):
         on_delete=models.PROTECT,
         related_name="patient",
     )
+    # Bumped by every medication change; a form or API call that read an older version gets an
+    # edit conflict instead of silently overwriting a colleague's change.
+    regimen_version = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
