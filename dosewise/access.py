@@ -27,6 +27,7 @@ from dosewise.accounts.models import Membership
 from dosewise.audit.services import record
 from dosewise.clinical.models import Diagnosis, Encounter
 from dosewise.patients.models import Allergy, Patient, PatientQuerySet
+from dosewise.prescribing.models import Prescription
 
 
 class Need(enum.Enum):
@@ -134,7 +135,7 @@ def get_patient(actor: Membership, patient_uuid: object, need: Need) -> Patient:
     return patient
 
 
-RecordT = TypeVar("RecordT", Encounter, Diagnosis, Allergy)
+RecordT = TypeVar("RecordT", Encounter, Diagnosis, Allergy, Prescription)
 
 
 def get_patient_record(

@@ -23,6 +23,7 @@ from dosewise.api_problems import (
 from dosewise.clinical.api import router as clinical_router
 from dosewise.clinical.drugs_api import router as drugs_router
 from dosewise.patients.api import router as patients_router
+from dosewise.prescribing.api import router as prescribing_router
 
 DESCRIPTION = """\
 Dosewise's JSON API. Authenticate with an API token (create one under your account):
@@ -31,6 +32,12 @@ role, with the same rules as the web application: front desk and clinic admins s
 demographics; prescribers and nurses read any chart of their organization (audited) and write
 to the charts of the patients whose care team they are on. Records are named by UUID. Errors
 are `application/problem+json`; invalid input names each field in `errors`.
+
+Prescribing runs the same safety review as the web application. A request it blocks is a 409
+problem of type `https://dosewise.org/problems/safety-block` listing the `findings`; send it
+again with `overrides` (a reason per contraindicated finding) and `acknowledged` (the major
+ones). Send the `regimen_version` you read as `expected_regimen_version`: if the medication
+list changed meanwhile, the answer is a 409 `https://dosewise.org/problems/edit-conflict`.
 """
 
 
@@ -67,6 +74,7 @@ install_problem_handlers(api)
 api.add_router("", patients_router)
 api.add_router("", clinical_router)
 api.add_router("", drugs_router)
+api.add_router("", prescribing_router)
 
 # Last: any other path under /api/v1/ is a problem+json 404, not Django's HTML page.
 _unknown = Router()

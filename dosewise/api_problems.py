@@ -3,13 +3,17 @@
 Services refuse with Django's `ValidationError` (keyed by field), the access helper with
 `Http404` / `PermissionDenied`; ninja refuses malformed or unknown input itself. Each becomes
 one problem document naming the field at fault, so a client never has to parse HTML or guess.
+
+Two refusals have their own problem type (409), because a client answers them differently:
+`safety-block` (prescribing: findings need an override reason or an acknowledgement; resend with
+them) and `edit-conflict` (the medication list changed since the version the client read).
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
 
@@ -21,8 +25,14 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from dosewise.api_schemas import Problem
+from dosewise.domain.knowledge.loader import default_knowledge
+from dosewise.domain.safety import Finding
+from dosewise.prescribing.services import EditConflict, SafetyBlock
 
 CONTENT_TYPE = "application/problem+json"
+
+SAFETY_BLOCK = "https://dosewise.org/problems/safety-block"
+EDIT_CONFLICT = "https://dosewise.org/problems/edit-conflict"
 
 # Python 3.13 renamed 422's phrase; one spelling keeps responses and the snapshot stable.
 _TITLES = {422: "Unprocessable Content"}
@@ -40,22 +50,38 @@ _DESCRIPTIONS = {
     422: "Invalid input; `errors` names each field at fault.",
 }
 
+# The 409 problems, by their schema's name, as the OpenAPI document describes them.
+_CONFLICTS = {
+    "SafetyBlockProblem": f"`{SAFETY_BLOCK}`: safety findings need an override reason "
+    "(contraindicated) or an acknowledgement (major); `findings` says which, and the same "
+    "request sent again with `overrides` / `acknowledged` goes ahead.",
+    "EditConflictProblem": f"`{EDIT_CONFLICT}`: the medication list changed since "
+    "`expected_regimen_version`; `regimen_version` is the current one.",
+}
+
 
 def _title(status: int) -> str:
     return _TITLES.get(status) or HTTPStatus(status).phrase
 
 
 def problem(
-    status: int, detail: str, *, errors: list[dict[str, Any]] | None = None
+    status: int,
+    detail: str,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+    type_: str = "about:blank",
+    title: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": _title(status),
+        "type": type_,
+        "title": title or _title(status),
         "status": status,
         "detail": detail,
     }
     if errors is not None:
         body["errors"] = errors
+    body.update(extra or {})
     return HttpResponse(json.dumps(body), status=status, content_type=CONTENT_TYPE)
 
 
@@ -116,6 +142,48 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return response
 
 
+def finding_dicts(
+    findings: Iterable[Finding],
+    *,
+    needs_reason: Iterable[Finding] = (),
+    needs_acknowledgement: Iterable[Finding] = (),
+) -> list[dict[str, Any]]:
+    """Each finding as `prescribing.schemas.FindingOut`: with its source's title, and what
+    signing still needs ("reason", "acknowledgement" or None)."""
+    titles = {source.id: source.title for source in default_knowledge().sources.values()}
+    needs: dict[Finding, str] = {
+        **dict.fromkeys(needs_acknowledgement, "acknowledgement"),
+        **dict.fromkeys(needs_reason, "reason"),
+    }
+    return [{**item.as_dict(titles), "needs": needs.get(item)} for item in findings]
+
+
+def _safety_block(request: HttpRequest, exc: SafetyBlock) -> HttpResponse:
+    findings = finding_dicts(
+        exc.findings,
+        needs_reason=exc.needs_reason,
+        needs_acknowledgement=exc.needs_acknowledgement,
+    )
+    return problem(
+        409,
+        f"{exc}. Give a reason in `overrides` for each finding that needs one, list those that "
+        "need an acknowledgement in `acknowledged`, and send the request again.",
+        type_=SAFETY_BLOCK,
+        title="Safety review needed",
+        extra={"findings": findings},
+    )
+
+
+def _edit_conflict(request: HttpRequest, exc: EditConflict) -> HttpResponse:
+    return problem(
+        409,
+        str(exc),
+        type_=EDIT_CONFLICT,
+        title="Edit conflict",
+        extra={"regimen_version": exc.current, "expected_regimen_version": exc.expected},
+    )
+
+
 def outside_operations(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Wrap a ninja URL view for the errors ninja gives before an operation runs.
 
@@ -144,6 +212,8 @@ def install_problem_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(DjangoValidationError, _refused_by_service)  # type: ignore[arg-type]  # ninja's stub wants exception | type
     api.add_exception_handler(NinjaValidationError, _invalid_input)  # type: ignore[arg-type]  # ninja's stub wants exception | type
     api.add_exception_handler(HttpError, _http_error)  # type: ignore[arg-type]  # ninja's stub wants exception | type
+    api.add_exception_handler(SafetyBlock, _safety_block)  # type: ignore[arg-type]  # ninja's stub wants exception | type
+    api.add_exception_handler(EditConflict, _edit_conflict)  # type: ignore[arg-type]  # ninja's stub wants exception | type
 
 
 def _expected_errors(path: str, method: str, operation: dict[str, Any]) -> list[int]:
@@ -171,6 +241,16 @@ def document_problems(schema: dict[str, Any]) -> None:
     reference = {"$ref": "#/components/schemas/Problem"}
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
+            if 409 in operation["responses"]:
+                # Declared with its schema by the operation (`response={409: ...}`); sent, like
+                # every error, as problem+json.
+                conflict = operation["responses"][409]
+                declared = json.dumps(conflict["content"])
+                conflict["description"] = " ".join(
+                    [text for name, text in _CONFLICTS.items() if f"/{name}" in declared]
+                    + ["Nothing was written."]
+                )
+                conflict["content"] = {CONTENT_TYPE: conflict["content"]["application/json"]}
             for status in _expected_errors(path, method, operation):
                 operation["responses"].setdefault(
                     status,

@@ -1,5 +1,9 @@
 """The demo clinic: fictional people created through the services, so the audit trail is real.
 
+Six patients also get a medication history (`STORIES`): prescriptions, dose changes, a switch,
+Schedule II renewals, a benzodiazepine reduction and reasoned safety overrides, each written
+through the prescribing services on the past day it happened.
+
 Idempotent: running it again finds the demo organization and adds nothing.
 """
 
@@ -8,7 +12,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,10 +24,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from dosewise.accounts import services as account_services
 from dosewise.accounts.models import Membership, Organization, User
 from dosewise.clinical import services as clinical_services
-from dosewise.clinical.models import Encounter
+from dosewise.clinical.models import Diagnosis, Encounter
 from dosewise.domain.identifiers import DEA_SCHEDULES
 from dosewise.patients import services as patient_services
-from dosewise.patients.models import Patient
+from dosewise.patients.models import Allergy, Patient
+from dosewise.prescribing import services as prescribing
+from dosewise.prescribing.models import Prescription, RegimenEvent
+from dosewise.prescribing.services import OrderInput, SafetyDecision
 
 DEMO_ORGANIZATION = "Maple Grove Behavioral Health (demo)"
 DEMO_PASSWORD = "dosewise-demo"  # noqa: S105 - fictional demo accounts only
@@ -132,6 +141,334 @@ def current_code(device: TOTPDevice) -> str:
     return f"{totp.token():0{device.digits}d}"
 
 
+# --- Medication stories -----------------------------------------------------------------------
+# Each story writes a patient's history through the prescribing services, dated at the visits
+# where it happened (`today=` is the visit day), so the safety engine reviews every step. Where
+# the engine rightly flags something, the prescriber's acknowledgement or override reason is
+# part of the story. A finding the story does not expect stops the seed (SafetyBlock).
+
+Reason = RegimenEvent.Reason
+PRIMARY_CARE = "Dr. Maya Brooks, Riverside Family Medicine (primary care)"
+
+
+@dataclass(frozen=True)
+class _Chart:
+    """One demo patient as a story sees it: treating prescriber, nurse, diagnosis, intake day."""
+
+    prescriber: Membership
+    nurse: Membership
+    patient: Patient
+    diagnosis: Diagnosis
+    intake_on: dt.date
+    today: dt.date
+
+    def day(self, number: int) -> dt.date:
+        """The date `number` days after the intake visit (day 0); never after today."""
+        visit = self.intake_on + dt.timedelta(days=number)
+        if visit > self.today:
+            raise ValueError(f"Demo story for {self.patient.mrn} runs past today (day {number}).")
+        return visit
+
+    def order(
+        self,
+        day: int,
+        drug: str,
+        strength_mg: str,
+        *,
+        form: str = "tablet",
+        unit: str = "tablet",
+        amount: str = "1",
+        times_per_day: int = 1,
+        timings: tuple[str, ...] = ("morning",),
+        days_supply: int = 30,
+        refills: int = 0,
+        controlled: bool = False,
+    ) -> OrderInput:
+        """An order starting on `day` (30 days' supply unless told), for this patient's
+        diagnosis; for a controlled drug the PDMP is checked at that visit."""
+        return OrderInput(
+            drug=drug,
+            form=form,
+            strength_mg=Decimal(strength_mg),
+            dose_amount=Decimal(amount),
+            dose_unit=unit,
+            times_per_day=Decimal(times_per_day),
+            timings=timings,
+            start_on=self.day(day),
+            days_supply=days_supply,
+            refills=refills,
+            indication=self.diagnosis,
+            pdmp_checked_on=self.day(day) if controlled else None,
+        )
+
+
+@dataclass(frozen=True)
+class _Story:
+    intake_days_ago: int
+    tell: Callable[[_Chart], None]
+
+
+def _sertraline_titrated(chart: _Chart) -> None:
+    """Recurrent depression: sertraline 50 mg, raised to 100 mg after four weeks. Over-the-counter
+    ibuprofen comes up at reconciliation (a moderate bleeding-risk finding, shown, not blocking)."""
+    prescribing.record_outside_medication(
+        chart.nurse,
+        chart.patient,
+        drug="ibuprofen",
+        dose_amount=Decimal(2),
+        dose_unit=Prescription.DoseUnit.TABLET,
+        strength_mg=Decimal(200),
+        times_per_day=None,
+        is_prn=True,
+        prn_max_per_day=Decimal(3),
+        source=Prescription.Source.OVER_THE_COUNTER,
+        start_on=chart.day(0) - dt.timedelta(days=365),
+    )
+    start = prescribing.prescribe(
+        chart.prescriber,
+        chart.patient,
+        chart.order(0, "sertraline", "50", refills=2),
+        today=chart.day(0),
+    )
+    prescribing.change_dose(
+        chart.prescriber,
+        start,
+        chart.order(28, "sertraline", "100", refills=2),
+        reason=Reason.TITRATION,
+        reason_text="Partial response after 4 weeks (PHQ-9 18 to 12); no side effects.",
+        today=chart.day(28),
+    )
+
+
+def _escitalopram_to_bupropion(chart: _Chart) -> None:
+    """Depression: escitalopram 10 then 20 mg; sexual side effects and only a partial response,
+    so a switch to bupropion XL 150 mg, raised to 300 mg."""
+    start = prescribing.prescribe(
+        chart.prescriber,
+        chart.patient,
+        chart.order(0, "escitalopram", "10", refills=2),
+        today=chart.day(0),
+    )
+    raised = prescribing.change_dose(
+        chart.prescriber,
+        start,
+        chart.order(28, "escitalopram", "20", refills=2),
+        reason=Reason.TITRATION,
+        reason_text="Some improvement at 4 weeks (PHQ-9 17 to 13); well tolerated.",
+        today=chart.day(28),
+    )
+    xl = "extended-release tablet (XL, once daily)"
+    switched = prescribing.switch(
+        chart.prescriber,
+        raised,
+        chart.order(84, "bupropion", "150", form=xl, refills=2),
+        reason=Reason.SIDE_EFFECTS,
+        reason_text="Sexual dysfunction on escitalopram 20 mg; mood only partly improved (PHQ-9 11).",
+        today=chart.day(84),
+    )
+    prescribing.change_dose(
+        chart.prescriber,
+        switched,
+        chart.order(112, "bupropion", "300", form=xl, refills=2),
+        reason=Reason.TITRATION,
+        reason_text="Tolerating 150 mg; energy better, mood still low. Blood pressure 124/78.",
+        today=chart.day(112),
+    )
+
+
+def _escitalopram_rechallenge(chart: _Chart) -> None:
+    """Generalized anxiety: escitalopram is recorded as an intolerance from 2020. The check
+    shows it (moderate: an intolerance is not an allergy) and the prescriber restarts low."""
+    patient_services.record_allergy(
+        chart.prescriber,
+        chart.patient,
+        substance="Escitalopram",
+        type=Allergy.Type.INTOLERANCE,
+        reaction="Nausea and jitteriness in the first week (2020); stopped after 5 days.",
+        severity=Allergy.Severity.MILD,
+    )
+    start = prescribing.prescribe(
+        chart.prescriber,
+        chart.patient,
+        chart.order(0, "escitalopram", "5", refills=1),
+        today=chart.day(0),
+    )
+    prescribing.change_dose(
+        chart.prescriber,
+        start,
+        chart.order(14, "escitalopram", "10", refills=2),
+        reason=Reason.TITRATION,
+        reason_text="No nausea or jitteriness at 5 mg for 2 weeks; increase as planned.",
+        today=chart.day(14),
+    )
+
+
+def _panic_with_clonazepam_taper(chart: _Chart) -> None:
+    """Panic disorder: sertraline 25 then 50 mg, with clonazepam as a bridge (0.25 mg twice
+    daily for 3 days, then 0.5 mg twice daily, as the label titrates), reduced from 1 mg/day to
+    0.5 mg at bedtime once the attacks stopped."""
+    sertraline = prescribing.prescribe(
+        chart.prescriber,
+        chart.patient,
+        chart.order(0, "sertraline", "25", days_supply=7),
+        today=chart.day(0),
+    )
+    twice = ("morning", "bedtime")
+    starter = prescribing.prescribe(
+        chart.prescriber,
+        chart.patient,
+        chart.order(
+            0,
+            "clonazepam",
+            "0.5",
+            amount="0.5",
+            times_per_day=2,
+            timings=twice,
+            days_supply=3,
+            controlled=True,
+        ),
+        today=chart.day(0),
+    )
+    clonazepam = prescribing.change_dose(
+        chart.prescriber,
+        starter,
+        chart.order(
+            3, "clonazepam", "0.5", times_per_day=2, timings=twice, refills=2, controlled=True
+        ),
+        reason=Reason.TITRATION,
+        reason_text="Nurse call: no sedation at 0.25 mg twice daily; increase to the target dose.",
+        today=chart.day(3),
+    )
+    prescribing.change_dose(
+        chart.prescriber,
+        sertraline,
+        chart.order(7, "sertraline", "50", refills=5),
+        reason=Reason.TITRATION,
+        reason_text="Tolerating 25 mg for a week; increase to the usual dose for panic disorder.",
+        today=chart.day(7),
+    )
+    prescribing.change_dose(
+        chart.prescriber,
+        clonazepam,
+        chart.order(84, "clonazepam", "0.5", timings=("bedtime",), refills=1, controlled=True),
+        reason=Reason.TITRATION,
+        reason_text=(
+            "Planned taper: no panic attacks for 6 weeks on sertraline 50 mg. Reduce by "
+            "0.5 mg/day every 2-4 weeks, then stop."
+        ),
+        today=chart.day(84),
+    )
+
+
+def _lithium_with_lisinopril(chart: _Chart) -> None:
+    """Bipolar I disorder: lithium 600 mg/day, raised to 900 mg/day after the first level. The
+    patient takes lisinopril from primary care, which raises lithium levels (major finding,
+    acknowledged with the monitoring plan)."""
+    prescribing.record_outside_medication(
+        chart.nurse,
+        chart.patient,
+        drug="lisinopril",
+        dose_amount=Decimal(1),
+        dose_unit=Prescription.DoseUnit.TABLET,
+        strength_mg=Decimal(10),
+        times_per_day=Decimal(1),
+        form="tablet",
+        source=Prescription.Source.OUTSIDE,
+        outside_prescriber=PRIMARY_CARE,
+        start_on=chart.day(0) - dt.timedelta(days=2 * 365),
+    )
+    start = prescribing.prescribe(
+        chart.prescriber,
+        chart.patient,
+        chart.order(
+            0,
+            "lithium carbonate",
+            "300",
+            form="capsule",
+            unit="capsule",
+            times_per_day=2,
+            timings=("morning", "bedtime"),
+            refills=0,
+        ),
+        decision=SafetyDecision(
+            reasons={
+                "lithium-clearance-reduced": (
+                    "Lisinopril 10 mg is long-standing and controls the blood pressure; primary "
+                    "care prefers not to change it. Lithium started low; level 5-7 days after each "
+                    "change; counselled on fluids and toxicity signs; primary care informed."
+                )
+            }
+        ),
+        today=chart.day(0),
+    )
+    prescribing.change_dose(
+        chart.prescriber,
+        start,
+        chart.order(
+            10,
+            "lithium carbonate",
+            "300",
+            form="capsule",
+            unit="capsule",
+            times_per_day=3,
+            timings=("morning", "evening", "bedtime"),
+            refills=2,
+        ),
+        reason=Reason.TITRATION,
+        reason_text="12-hour lithium level 0.4 mmol/L on 600 mg/day; target 0.6-0.8 mmol/L.",
+        decision=SafetyDecision(
+            reasons={
+                "lithium-clearance-reduced": (
+                    "Lisinopril dose unchanged; level and creatinine again 5-7 days after this "
+                    "increase."
+                )
+            }
+        ),
+        today=chart.day(10),
+    )
+
+
+def _methylphenidate_series(chart: _Chart) -> None:
+    """ADHD: methylphenidate ER 18 mg, raised to 36 mg, then a Schedule II prescription each
+    month (no refills), written at the monthly visit and not to be filled before the previous
+    supply runs out; the PDMP is checked at every visit."""
+    oros = "extended-release tablet (OROS)"
+    start = prescribing.prescribe(
+        chart.prescriber,
+        chart.patient,
+        chart.order(0, "methylphenidate", "18", form=oros, controlled=True),
+        today=chart.day(0),
+    )
+    current = prescribing.change_dose(
+        chart.prescriber,
+        start,
+        chart.order(28, "methylphenidate", "36", form=oros, controlled=True),
+        reason=Reason.TITRATION,
+        reason_text="Some benefit at 18 mg, wears off by noon; pulse 78, blood pressure 118/74.",
+        today=chart.day(28),
+    )
+    for visit in (56, 86, 116, 146):
+        runs_out = current.start_on + dt.timedelta(days=current.days_supply or 30)
+        current = prescribing.renew(
+            chart.prescriber,
+            current,
+            start_on=runs_out,
+            earliest_fill_on=runs_out,
+            pdmp_checked_on=chart.day(visit),
+            today=chart.day(visit),
+        )
+
+
+STORIES: dict[int, _Story] = {
+    0: _Story(100, _sertraline_titrated),  # F33.1 recurrent depression
+    1: _Story(180, _escitalopram_to_bupropion),  # F32.1 depression, single episode
+    2: _Story(45, _escitalopram_rechallenge),  # F41.1 generalized anxiety
+    3: _Story(120, _panic_with_clonazepam_taper),  # F41.0 panic disorder
+    5: _Story(160, _lithium_with_lisinopril),  # F31.32 bipolar I, depressed
+    7: _Story(150, _methylphenidate_series),  # F90.0 ADHD, inattentive
+}
+
+
 @transaction.atomic
 def seed(*, patients: int = 40, today: dt.date | None = None) -> tuple[Organization, bool]:
     """Create the demo clinic unless it exists; returns it and whether it was created now."""
@@ -174,6 +511,7 @@ def seed(*, patients: int = 40, today: dt.date | None = None) -> tuple[Organizat
     nurse = members["nurse.garcia"]
     front_desk = members["frontdesk.lee"]
     rng = random.Random(20261127)  # noqa: S311 - reproducible fictional data, not security
+    charts: list[tuple[_Story, _Chart]] = []
     for index in range(patients):
         code, complaint = CONDITIONS[index % len(CONDITIONS)]
         sex = rng.choice([Patient.SexAtBirth.FEMALE, Patient.SexAtBirth.MALE])
@@ -213,11 +551,18 @@ def seed(*, patients: int = 40, today: dt.date | None = None) -> tuple[Organizat
                 prescriber, patient, substance="Penicillin", reaction="Hives", severity="moderate"
             )
         seen_on = today - dt.timedelta(days=rng.randint(7, 400))
+        mode = rng.choice(list(Encounter.Mode.values))
+        story = STORIES.get(index)
+        if story is not None:
+            # Medication stories start at the intake visit and need room for their history;
+            # controlled substances are prescribed after an in-person evaluation.
+            seen_on = today - dt.timedelta(days=story.intake_days_ago)
+            mode = Encounter.Mode.IN_PERSON
         encounter = clinical_services.start_encounter(
             prescriber,
             patient,
             kind=Encounter.Kind.INTAKE,
-            mode=rng.choice(list(Encounter.Mode.values)),
+            mode=mode,
             occurred_on=seen_on,
             today=today,
             chief_complaint=complaint,
@@ -232,7 +577,7 @@ def seed(*, patients: int = 40, today: dt.date | None = None) -> tuple[Organizat
             risk_assessment="Denies suicidal or homicidal ideation, intent or plan. Low acute risk.",
             plan="Start measurement-based care; discuss medication options; follow up in 4 weeks.",
         )
-        clinical_services.add_diagnosis(
+        diagnosis = clinical_services.add_diagnosis(
             prescriber,
             patient,
             code=code,
@@ -241,6 +586,14 @@ def seed(*, patients: int = 40, today: dt.date | None = None) -> tuple[Organizat
             today=today,
         )
         clinical_services.sign_encounter(prescriber, encounter)
+        if story is not None:
+            charts.append(
+                (story, _Chart(prescriber, nurse, patient, diagnosis, seen_on, today=today))
+            )
+    # After every patient exists, so the rest of the demo data does not depend on which
+    # stories run (seed(patients=1) runs only the first).
+    for story, chart in charts:
+        story.tell(chart)
     return organization, True
 
 

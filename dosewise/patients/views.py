@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dosewise.access import Need, get_patient, get_patient_record, is_on_care_team, visible_patients
@@ -18,6 +19,7 @@ from dosewise.htmx import render_page
 from dosewise.patients import services
 from dosewise.patients.forms import AllergyForm, PatientForm, PatientSearchForm, ReasonForm
 from dosewise.patients.models import Allergy, CareTeamMember, Patient
+from dosewise.prescribing.record_views import medication_record
 
 PAGE_SIZE = 50
 
@@ -89,6 +91,7 @@ def patient_chart(request: HttpRequest, patient_uuid: str) -> HttpResponse:
         .filter(patient=patient)
         .select_related("user"),
         "on_care_team": is_on_care_team(actor, patient),
+        "regimen": medication_record(patient, on=timezone.localdate()).regimen,
         "allergy_form": AllergyForm(),
         "join_form": ReasonForm(),
     }

@@ -31,6 +31,7 @@ from dosewise.domain.safety import Finding, Medication, Order, PatientFacts, Sev
 from dosewise.domain.sig import Dose, SigError, days_supply_for, quantity_for, sig
 from dosewise.patients.models import Allergy, Patient
 from dosewise.prescribing.models import Prescription, RegimenEvent, SafetyOverride
+from dosewise.records import mark_entered_in_error
 
 Reason = RegimenEvent.Reason
 
@@ -128,9 +129,11 @@ def chart_facts(patient: Patient, *, on: dt.date) -> PatientFacts:
         Patient.SmokingStatus.NEVER: False,
     }
     smoker = smokers.get(patient.smoking_status)
-    allergies = patient.allergies.filter(status=Allergy.Status.ACTIVE).values_list(
-        "substance", flat=True
+    recorded = list(
+        patient.allergies.filter(status=Allergy.Status.ACTIVE).values_list("substance", "type")
     )
+    allergies = [substance for substance, kind in recorded if kind == Allergy.Type.ALLERGY]
+    intolerances = [substance for substance, kind in recorded if kind == Allergy.Type.INTOLERANCE]
     conditions = Diagnosis.objects.filter(patient=patient).active().values_list("code", flat=True)
     return PatientFacts(
         age=age_in_years(patient.date_of_birth, on=on),
@@ -140,6 +143,7 @@ def chart_facts(patient: Patient, *, on: dt.date) -> PatientFacts:
         weight_kg=patient.weight_kg,
         smoker=smoker,
         allergies=tuple(allergies),
+        intolerances=tuple(intolerances),
         conditions=tuple(sorted(set(conditions))),
     )
 
@@ -223,7 +227,10 @@ def review(
 ) -> list[Finding]:
     """The findings a prescriber sees before signing (no write).
 
-    `replacing`: a dose change of that prescription (its old dose is the previous dose).
+    `replacing`: the prescription a dose change or resumption concerns. The engine itself treats
+    an order for a drug already in the current regimen as a dose change of it; a held
+    prescription counts as stopped, so resuming it after a long gap re-checks the starting dose
+    (lamotrigine must be re-titrated after five half-lives).
     `ending`: a switch; that prescription counts as stopped today (washouts apply).
     """
     today = on or timezone.localdate()
@@ -258,9 +265,10 @@ def review(
     return findings
 
 
-def _decide(findings: list[Finding], decision: SafetyDecision) -> list[tuple[Finding, str]]:
-    """Raise SafetyBlock unless every contraindicated finding has a reason and every major one
-    is acknowledged; return the findings to store as overrides."""
+def still_needed(
+    findings: list[Finding], decision: SafetyDecision = SafetyDecision()
+) -> tuple[list[Finding], list[Finding]]:
+    """(findings that still need a reason, findings that still need an acknowledgement)."""
     needs_reason = [
         item
         for item in findings
@@ -274,6 +282,13 @@ def _decide(findings: list[Finding], decision: SafetyDecision) -> list[tuple[Fin
         and item.code not in decision.acknowledged
         and not decision.reasons.get(item.code, "").strip()
     ]
+    return needs_reason, needs_ack
+
+
+def _decide(findings: list[Finding], decision: SafetyDecision) -> list[tuple[Finding, str]]:
+    """Raise SafetyBlock unless every contraindicated finding has a reason and every major one
+    is acknowledged; return the findings to store as overrides."""
+    needs_reason, needs_ack = still_needed(findings, decision)
     if needs_reason or needs_ack:
         raise SafetyBlock(findings, needs_reason, needs_ack)
     return [
@@ -286,7 +301,7 @@ def _decide(findings: list[Finding], decision: SafetyDecision) -> list[tuple[Fin
 # --- Validation -------------------------------------------------------------------------------
 
 
-def _validate_order(
+def validate_order(
     actor: Membership, patient: Patient, order: OrderInput, drug: Drug, *, today: dt.date
 ) -> Derived:
     """Hard rules (not overridable): shape, indication, DEA registration, refill law, PDMP."""
@@ -320,6 +335,14 @@ def _validate_order(
     start = order.start_on or today
     if start < today - dt.timedelta(days=30):
         errors["start_on"] = ["A new prescription cannot start more than 30 days in the past."]
+    elif start > today + dt.timedelta(days=365):
+        errors["start_on"] = ["A prescription cannot start more than a year ahead."]
+    if order.strength_mg >= Decimal(100000):
+        errors["strength_mg"] = ["Strength is implausibly large; check the units (mg)."]
+    if order.dose_amount >= Decimal(1000):
+        errors["dose_amount"] = ["Dose amount is implausibly large; check the units."]
+    if order.refills > 11:
+        errors["refills"] = ["At most 11 refills (a year of monthly fills)."]
     if order.indication is None:
         errors["indication"] = ["Choose the diagnosis this prescription treats."]
     elif (
@@ -365,6 +388,10 @@ def _validate_order(
             )
     except SigError as exc:
         errors["quantity" if quantity is not None else "days_supply"] = [str(exc)]
+    if quantity is not None and quantity >= Decimal(100000):
+        errors["quantity"] = ["Quantity is implausibly large."]
+    if days is not None and days > 365:
+        errors["days_supply"] = ["A prescription covers at most 365 days."]
     if drug.dea_schedule.startswith("2") and days is not None and days > 90:
         errors["days_supply"] = ["A Schedule II prescription covers at most 90 days."]
     if errors:
@@ -511,7 +538,7 @@ def prescribe(
     today = today or timezone.localdate()
     locked = _lock_patient(patient, expected_regimen_version)
     drug = _drug(order.drug)
-    derived = _validate_order(actor, locked, order, drug, today=today)
+    derived = validate_order(actor, locked, order, drug, today=today)
     overridden = _decide(review(actor, locked, order, on=today), decision)
     prescription = _create(actor, locked, order, drug, derived, replaces=None)
     _event(
@@ -596,6 +623,18 @@ def record_outside_medication(
     return prescription
 
 
+def _require_prescriber(actor: Membership, prescription: Prescription) -> None:
+    """Prescription decisions are the prescriber's; nurses reconcile outside medications only."""
+    if actor.role != Membership.Role.PRESCRIBER and not prescription.is_outside:
+        raise ValidationError(
+            {
+                "prescriber": [
+                    "Only prescribers change prescriptions; nurses may update outside medications."
+                ]
+            }
+        )
+
+
 def _require_active(prescription: Prescription, *statuses: str) -> Prescription:
     locked = (
         Prescription.objects.select_for_update().select_related("patient").get(pk=prescription.pk)
@@ -634,7 +673,7 @@ def _replace(
         raise ValidationError(
             {"drug": ["A dose change or renewal keeps the drug; use switch to change drugs."]}
         )
-    derived = _validate_order(actor, locked_patient, order, drug, today=today)
+    derived = validate_order(actor, locked_patient, order, drug, today=today)
     if kind == RegimenEvent.Kind.SWITCHED:
         findings = review(actor, locked_patient, order, ending=old, on=today)
     else:
@@ -726,6 +765,7 @@ def _simple_change(
     effective_on: dt.date | None,
     expected_regimen_version: int | None,
 ) -> Prescription:
+    _require_prescriber(actor, prescription)
     locked_patient = _lock_patient(prescription.patient, expected_regimen_version)
     locked = _require_active(prescription, *allowed)
     locked.status = new_status
@@ -803,6 +843,7 @@ def resume(
 ) -> Prescription:
     """Resume a held prescription after a fresh safety review (the regimen may have changed)."""
     today = today or timezone.localdate()
+    _require_prescriber(actor, prescription)
     locked_patient = _lock_patient(prescription.patient, expected_regimen_version)
     locked = _require_active(prescription, Prescription.Status.ON_HOLD)
     order = _as_order(locked, start_on=today)
@@ -892,8 +933,7 @@ def mark_prescription_entered_in_error(
     expected_regimen_version: int | None = None,
 ) -> Prescription:
     """Withdraw a prescription written by mistake; it leaves the regimen and stays in the record."""
-    from dosewise.records import mark_entered_in_error
-
+    _require_prescriber(actor, prescription)
     locked_patient = _lock_patient(prescription.patient, expected_regimen_version)
     marked = mark_entered_in_error(actor, prescription, reason=reason, noun="prescription")
     if not RegimenEvent.objects.filter(

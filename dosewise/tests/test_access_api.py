@@ -5,7 +5,8 @@ an API token; its stand-in here is a revoked token.)"""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -16,6 +17,8 @@ from dosewise.accounts.services import revoke_api_token
 from dosewise.audit.models import AuditEvent
 from dosewise.clinical.models import Diagnosis, Encounter, EncounterAddendum
 from dosewise.patients.models import Allergy, CareTeamMember, Patient
+from dosewise.prescribing import services as prescribing
+from dosewise.prescribing.models import Prescription, RegimenEvent, SafetyOverride
 from dosewise.tests.api_support import ApiClient, api_as
 from dosewise.tests.conftest import World
 
@@ -48,6 +51,52 @@ def care_team_write(status: int) -> dict[str, int]:
 
 
 TODAY = timezone.localdate().isoformat()
+
+
+@dataclass
+class PrescribingWorld(World):
+    active: Prescription  # sertraline, taken today
+    held: Prescription  # prazosin, on hold
+
+
+@pytest.fixture
+def world(world: World) -> PrescribingWorld:
+    """The shared world, with an active and a held prescription."""
+    prescriber = world.members["prescriber"]
+
+    def order(drug: str, strength: int, timing: str) -> prescribing.OrderInput:
+        return prescribing.OrderInput(
+            drug=drug,
+            form="tablet",
+            strength_mg=Decimal(strength),
+            dose_amount=Decimal(1),
+            dose_unit="tablet",
+            times_per_day=Decimal(1),
+            timings=(timing,),
+            days_supply=30,
+            indication=world.diagnosis,
+        )
+
+    active = prescribing.prescribe(prescriber, world.patient, order("sertraline", 50, "morning"))
+    held = prescribing.prescribe(prescriber, world.patient, order("prazosin", 1, "bedtime"))
+    held = prescribing.hold(prescriber, held, reason="side-effects")
+    shared = {item.name: getattr(world, item.name) for item in fields(world)}
+    return PrescribingWorld(**shared, active=active, held=held)
+
+
+def order_body(w: PrescribingWorld, drug: str, strength: int, **changes: Any) -> dict[str, Any]:
+    return {
+        "drug": drug,
+        "form": "tablet",
+        "strength_mg": strength,
+        "dose_amount": 1,
+        "dose_unit": "tablet",
+        "times_per_day": 1,
+        "days_supply": 30,
+        "indication": str(w.diagnosis.uuid),
+        **changes,
+    }
+
 
 OPERATIONS = (
     Operation("list patients", "GET", lambda w: "/patients", members(200)),
@@ -196,6 +245,99 @@ OPERATIONS = (
         lambda w: "/icd10cm?q=bipolar",
         members(200, front_desk=404, clinic_admin=404),
     ),
+    Operation(
+        "list prescriptions",
+        "GET",
+        lambda w: f"/patients/{w.patient.uuid}/prescriptions?include_history=true",
+        clinical_read(),
+    ),
+    Operation(
+        "prescribe",
+        "POST",
+        lambda w: f"/patients/{w.patient.uuid}/prescriptions",
+        # Only prescribers sign: the nurse on the care team is refused by name.
+        care_team_write(201) | {"nurse": 422},
+        lambda w: order_body(w, "propranolol", 10),
+    ),
+    Operation(
+        "record outside medication",
+        "POST",
+        lambda w: f"/patients/{w.patient.uuid}/outside-medications",
+        care_team_write(201),
+        lambda w: {
+            "drug": "acetaminophen",
+            "source": "otc",
+            "strength_mg": 500,
+            "dose_amount": 1,
+            "dose_unit": "tablet",
+            "is_prn": True,
+            "prn_max_per_day": 4,
+        },
+    ),
+    Operation(
+        "review order",
+        "POST",
+        lambda w: f"/patients/{w.patient.uuid}/prescriptions/review",
+        clinical_read(),
+        lambda w: order_body(w, "propranolol", 10),
+    ),
+    Operation(
+        "read prescription", "GET", lambda w: f"/prescriptions/{w.active.uuid}", clinical_read()
+    ),
+    Operation(
+        "list regimen events",
+        "GET",
+        lambda w: f"/patients/{w.patient.uuid}/regimen-events",
+        clinical_read(),
+    ),
+    Operation(
+        "change dose",
+        "POST",
+        lambda w: f"/prescriptions/{w.active.uuid}/change-dose",
+        care_team_write(201) | {"nurse": 422},
+        lambda w: {**order_body(w, "sertraline", 50, dose_amount=2), "reason": "titration"},
+    ),
+    Operation(
+        "switch",
+        "POST",
+        lambda w: f"/prescriptions/{w.active.uuid}/switch",
+        care_team_write(201) | {"nurse": 422},
+        lambda w: {**order_body(w, "bupropion", 150), "reason": "side-effects"},
+    ),
+    Operation(
+        "hold",
+        "POST",
+        lambda w: f"/prescriptions/{w.active.uuid}/hold",
+        care_team_write(200) | {"nurse": 422},  # prescription decisions are the prescriber's
+        lambda w: {"reason": "side-effects"},
+    ),
+    Operation(
+        "resume",
+        "POST",
+        lambda w: f"/prescriptions/{w.held.uuid}/resume",
+        care_team_write(200) | {"nurse": 422},  # prescription decisions are the prescriber's
+        lambda w: {"reason": "other", "reason_text": "Dizziness settled"},
+    ),
+    Operation(
+        "discontinue",
+        "POST",
+        lambda w: f"/prescriptions/{w.active.uuid}/discontinue",
+        care_team_write(200) | {"nurse": 422},  # prescription decisions are the prescriber's
+        lambda w: {"reason": "remission"},
+    ),
+    Operation(
+        "renew",
+        "POST",
+        lambda w: f"/prescriptions/{w.active.uuid}/renew",
+        care_team_write(201) | {"nurse": 422},
+    ),
+    Operation(
+        "prescription entered in error",
+        "POST",
+        lambda w: f"/prescriptions/{w.active.uuid}/entered-in-error",
+        care_team_write(200) | {"nurse": 422},  # prescription decisions are the prescriber's
+        lambda w: {"reason": "Wrong patient"},
+    ),
 )
 
 
@@ -217,6 +359,9 @@ def _clinical_state(world: World) -> tuple[object, ...]:
         tuple(Allergy.objects.order_by("pk").values_list("pk", "status")),
         EncounterAddendum.objects.count(),
         CareTeamMember.objects.count(),
+        tuple(Prescription.objects.order_by("pk").values_list("pk", "status", "updated_at")),
+        RegimenEvent.objects.count(),
+        SafetyOverride.objects.count(),
     )
 
 

@@ -5,15 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from conftest import login_client
 from dosewise.audit.models import AuditEvent
 from dosewise.clinical.models import Diagnosis, Encounter, EncounterAddendum
 from dosewise.patients.models import Allergy, CareTeamMember, Patient
+from dosewise.prescribing import services as prescribing
+from dosewise.prescribing.models import Prescription, RegimenEvent, SafetyOverride
 from dosewise.tests.conftest import World
 
 PERSONAS = (
@@ -36,6 +40,7 @@ class Case:
     url: Callable[[World], str]
     expected: dict[str, int]
     data: dict[str, str] = field(default_factory=dict)
+    data_for: Callable[[World], dict[str, object]] | None = None  # data naming the world's rows
 
     def status_for(self, persona: str) -> int:
         if persona == "anonymous":
@@ -52,8 +57,57 @@ def everyone(status: int, **overrides: int) -> dict[str, int]:
 
 
 CLINICAL_READ = everyone(200, front_desk=403, clinic_admin=403, outsider=404)
+
+
+def _prescription(world: World) -> Prescription:
+    """The world's signed prescription, written on first use (through the service)."""
+    found = Prescription.objects.filter(patient=world.patient).first()
+    if found is None:
+        order = prescribing.OrderInput(
+            drug="sertraline",
+            form="tablet",
+            strength_mg=Decimal(50),
+            dose_amount=Decimal(1),
+            dose_unit="tablet",
+            times_per_day=Decimal(1),
+            days_supply=30,
+            indication=world.diagnosis,
+        )
+        found = prescribing.prescribe(world.members["prescriber"], world.patient, order)
+    return found
+
+
 CARE_TEAM_WRITE = everyone(302, colleague=403, front_desk=403, clinic_admin=403, outsider=404)
 CARE_TEAM_FORM = everyone(200, colleague=403, front_desk=403, clinic_admin=403, outsider=404)
+# Prescribing itself is for prescribers on the care team (nurses record outside medications).
+PRESCRIBER_FORM = {**CARE_TEAM_FORM, "nurse": 403}
+PRESCRIBER_WRITE = {**CARE_TEAM_WRITE, "nurse": 403}
+
+
+def _today(world: World, date_field: str) -> dict[str, object]:
+    """Today's date in `date_field`, and the regimen version the page would carry."""
+    return {
+        date_field: timezone.localdate().isoformat(),
+        "expected_regimen_version": str(Patient.objects.get(pk=world.patient.pk).regimen_version),
+    }
+
+
+def _order(world: World) -> dict[str, object]:
+    """The new-prescription form filled for sertraline, for the world's depression."""
+    return {
+        "drug": "sertraline",
+        "product": "tablet|50",
+        "dose_amount": "1",
+        "dose_unit": "tablet",
+        "route": "oral",
+        "timings": ["morning"],
+        "start_on": timezone.localdate().isoformat(),
+        "days_supply": "30",
+        "refills": "0",
+        "indication": str(world.diagnosis.uuid),
+        "expected_regimen_version": str(Patient.objects.get(pk=world.patient.pk).regimen_version),
+    }
+
 
 CASES = (
     Case("patient list", "GET", lambda w: reverse("patients:patient-list"), everyone(200)),
@@ -159,6 +213,108 @@ CASES = (
         {"reason": "Coded in error"},
     ),
     Case(
+        "medication history",
+        "GET",
+        lambda w: reverse("prescribing:medication-history", args=[w.patient.uuid]),
+        CLINICAL_READ,
+    ),
+    Case(
+        "printable prescription",
+        "GET",
+        lambda w: reverse("prescribing:prescription-print", args=[_prescription(w).uuid]),
+        CLINICAL_READ,
+    ),
+    Case(
+        "new prescription form",
+        "GET",
+        lambda w: reverse("prescribing:prescription-new", args=[w.patient.uuid]),
+        PRESCRIBER_FORM,
+    ),
+    Case(
+        "prescribe",
+        "POST",
+        lambda w: reverse("prescribing:prescription-new", args=[w.patient.uuid]),
+        PRESCRIBER_WRITE,
+        data_for=_order,
+    ),
+    Case(
+        "check an order",
+        "POST",
+        lambda w: reverse("prescribing:prescription-review", args=[w.patient.uuid]),
+        PRESCRIBER_FORM,
+        data_for=_order,
+    ),
+    Case(
+        "outside medication form",
+        "GET",
+        lambda w: reverse("prescribing:outside-medication-new", args=[w.patient.uuid]),
+        CARE_TEAM_FORM,
+    ),
+    Case(
+        "record outside medication",
+        "POST",
+        lambda w: reverse("prescribing:outside-medication-new", args=[w.patient.uuid]),
+        CARE_TEAM_WRITE,
+        {
+            "drug": "ibuprofen",
+            "source": "otc",
+            "strength_mg": "200",
+            "dose_amount": "1",
+            "dose_unit": "tablet",
+            "times_per_day": "2",
+            "expected_regimen_version": "0",
+        },
+    ),
+    Case("prescription", "GET", lambda w: _prescription(w).get_absolute_url(), CLINICAL_READ),
+    Case(
+        "change dose form",
+        "GET",
+        lambda w: reverse("prescribing:prescription-change-dose", args=[_prescription(w).uuid]),
+        PRESCRIBER_FORM,
+    ),
+    Case(
+        "switch form",
+        "GET",
+        lambda w: reverse("prescribing:prescription-switch", args=[_prescription(w).uuid]),
+        PRESCRIBER_FORM,
+    ),
+    Case(
+        "hold prescription",
+        "POST",
+        lambda w: reverse("prescribing:prescription-hold", args=[_prescription(w).uuid]),
+        PRESCRIBER_WRITE,
+        data_for=lambda w: {"reason": "side-effects", **_today(w, "effective_on")},
+    ),
+    Case(
+        "discontinue prescription",
+        "POST",
+        lambda w: reverse("prescribing:prescription-discontinue", args=[_prescription(w).uuid]),
+        PRESCRIBER_WRITE,
+        data_for=lambda w: {"reason": "remission", **_today(w, "effective_on")},
+    ),
+    Case(
+        "renew prescription",
+        "POST",
+        lambda w: reverse("prescribing:prescription-renew", args=[_prescription(w).uuid]),
+        PRESCRIBER_WRITE,
+        data_for=lambda w: _today(w, "start_on"),
+    ),
+    Case(
+        "prescription entered in error",
+        "POST",
+        lambda w: reverse(
+            "prescribing:prescription-entered-in-error", args=[_prescription(w).uuid]
+        ),
+        PRESCRIBER_WRITE,
+        {"reason": "Wrong patient", "expected_regimen_version": "1"},
+    ),
+    Case(
+        "drug picker",
+        "GET",
+        lambda w: reverse("prescribing:drug-picker") + "?q=zol",
+        everyone(200, front_desk=403, clinic_admin=403),
+    ),
+    Case(
         "drug knowledge",
         "GET",
         lambda w: reverse("clinical:drug-list") + "?q=zol",
@@ -197,6 +353,9 @@ def _clinical_state(world: World) -> tuple[object, ...]:
         tuple(Allergy.objects.order_by("pk").values_list("pk", "status")),
         EncounterAddendum.objects.count(),
         CareTeamMember.objects.count(),
+        tuple(Prescription.objects.order_by("pk").values_list("pk", "status", "updated_at")),
+        RegimenEvent.objects.count(),
+        SafetyOverride.objects.count(),
     )
 
 
@@ -208,7 +367,8 @@ def test_access(case: Case, persona: str, world: World) -> None:
     before = _clinical_state(world)
     denials_before = AuditEvent.objects.filter(action="access.denied").count()
 
-    response = client.get(url) if case.method == "GET" else client.post(url, case.data)
+    data = case.data_for(world) if case.data_for else case.data
+    response = client.get(url) if case.method == "GET" else client.post(url, data)
 
     expected = case.status_for(persona)
     assert response.status_code == expected, response.content[:500]

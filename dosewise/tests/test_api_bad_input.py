@@ -7,6 +7,7 @@ without editing this file.
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from dosewise.api import api
 from dosewise.clinical import services as clinical_services
 from dosewise.patients import services as patient_services
 from dosewise.patients.models import Patient
+from dosewise.prescribing import services as prescribing
 from dosewise.tests.api_support import PROBLEM, api_as
 
 pytestmark = pytest.mark.django_db
@@ -67,11 +69,26 @@ def test_no_odd_input_makes_any_operation_fail(prescriber: Membership, patient: 
     )
     diagnosis = clinical_services.add_diagnosis(prescriber, patient, code="F41.1")
     allergy = patient_services.record_allergy(prescriber, patient, substance="Latex")
+    prescription = prescribing.prescribe(
+        prescriber,
+        patient,
+        prescribing.OrderInput(
+            drug="sertraline",
+            form="tablet",
+            strength_mg=Decimal(50),
+            dose_amount=Decimal(1),
+            dose_unit="tablet",
+            times_per_day=Decimal(1),
+            days_supply=30,
+            indication=diagnosis,
+        ),
+    )
     ids = {
         "{patient_uuid}": patient.uuid,
         "{encounter_uuid}": encounter.uuid,
         "{diagnosis_uuid}": diagnosis.uuid,
         "{allergy_uuid}": allergy.uuid,
+        "{prescription_uuid}": prescription.uuid,
     }
     components = api.get_openapi_schema()["components"]["schemas"]
     client = api_as(prescriber)

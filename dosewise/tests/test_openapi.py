@@ -40,7 +40,7 @@ def test_openapi_matches_snapshot() -> None:
 def test_every_operation_needs_a_token_and_documents_its_problems() -> None:
     schema = api.get_openapi_schema()
     operations = [op for path in schema["paths"].values() for op in path.values()]
-    assert len(operations) == 24
+    assert len(operations) == 37
     for operation in operations:
         assert operation["security"] == [{"ApiTokenAuth": []}]
         assert operation["responses"][401]["content"] == {
@@ -63,6 +63,7 @@ def test_paths_name_records_by_uuid_only() -> None:
         "allergy_uuid",
         "encounter_uuid",
         "diagnosis_uuid",
+        "prescription_uuid",
         "drug_name",
     }
 
@@ -78,9 +79,17 @@ def test_input_schemas_refuse_unknown_fields() -> None:
         "DiagnosisIn",
         "EncounterChangeIn",
         "EncounterIn",
+        "EnteredInErrorIn",
+        "OutsideMedicationIn",
         "PatientChangeIn",
         "PatientIn",
+        "PrescriptionChangeIn",
+        "PrescriptionIn",
         "ReasonIn",
+        "RenewIn",
+        "ResumeIn",
+        "ReviewIn",
+        "StatusChangeIn",
     ]
     for name in inputs:
         assert components[name]["additionalProperties"] is False, name

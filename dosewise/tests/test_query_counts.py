@@ -50,7 +50,7 @@ def add_record(prescriber: Membership, patient: Patient, n: int) -> None:
 # audited request: the advisory lock that serialises the audit chain.
 _AUDIT_LOCK = 1 if connection.vendor == "postgresql" else 0
 PATIENT_LIST_QUERIES = 13 + _AUDIT_LOCK
-CHART_QUERIES = 19 + _AUDIT_LOCK
+CHART_QUERIES = 20 + _AUDIT_LOCK  # +1: the medication history (one query)
 DEMOGRAPHICS_QUERIES = 13 + _AUDIT_LOCK
 
 

@@ -64,6 +64,7 @@ class PatientFacts:
     smoker: bool | None = None
     smoking_changed_on: dt.date | None = None
     allergies: tuple[str, ...] = ()
+    intolerances: tuple[str, ...] = ()  # non-immune adverse reactions (nausea, sedation)
     conditions: tuple[str, ...] = ()  # ICD-10-CM codes
     labs: tuple[Lab, ...] = ()
 

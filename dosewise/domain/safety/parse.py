@@ -153,6 +153,7 @@ _PATIENT_KEYS = (
     "smoker",
     "smoking_changed_on",
     "allergies",
+    "intolerances",
     "conditions",
     "labs",
 )
@@ -189,6 +190,7 @@ def _patient(raw: Any) -> PatientFacts:
             table.get("smoking_changed_on"), "patient.smoking_changed_on"
         ),
         allergies=_strings(table.get("allergies"), "patient.allergies"),
+        intolerances=_strings(table.get("intolerances"), "patient.intolerances"),
         conditions=_conditions(table.get("conditions")),
         labs=tuple(_lab(lab, f"patient.labs[{index}]") for index, lab in enumerate(labs)),
     )

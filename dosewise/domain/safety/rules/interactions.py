@@ -59,13 +59,25 @@ def maoi_combinations(ctx: Context) -> list[Finding]:
                 )
             )
         else:
-            findings.extend(_maoi_partner_findings(maoi, partner))
+            findings.extend(_maoi_partner_findings(maoi, partner, ordered=order))
     return findings
 
 
-def _maoi_partner_findings(maoi: Drug, partner: Drug) -> list[Finding]:
-    """A drug may be both serotonergic and sympathomimetic (amphetamines): both mechanisms apply."""
+def _maoi_partner_findings(maoi: Drug, partner: Drug, *, ordered: Drug) -> list[Finding]:
+    """A drug may be both serotonergic and sympathomimetic (amphetamines): both mechanisms apply.
+    The advice depends on which drug is new: the current one must be stopped and washed out."""
     findings = []
+    if ordered is maoi:
+        gap = partner.days_before_maoi or partner.washout_days
+        advice = (
+            f"Do not start {maoi.name} while {partner.name} is taken. If switching, stop {partner.name} "
+            f"and wait {gap} days before starting {maoi.name}."
+        )
+    else:
+        advice = (
+            f"Do not start {partner.name} while {maoi.name} is taken. If switching, stop {maoi.name} "
+            f"and wait 14 days before starting {partner.name}."
+        )
     if partner.has(Tag.SEROTONERGIC):
         findings.append(
             finding(
@@ -74,7 +86,7 @@ def _maoi_partner_findings(maoi: Drug, partner: Drug) -> list[Finding]:
                 [maoi.name, partner.name],
                 message=f"{partner.name} with the MAOI {maoi.name} is contraindicated.",
                 mechanism="Serotonin syndrome (fatal cases reported).",
-                action=f"Do not combine. Stop {maoi.name} and wait 14 days before starting {partner.name}.",
+                action=advice,
                 source="apa-mdd-2010",
             )
         )
@@ -86,7 +98,7 @@ def _maoi_partner_findings(maoi: Drug, partner: Drug) -> list[Finding]:
                 [maoi.name, partner.name],
                 message=f"{partner.name} with the MAOI {maoi.name} is contraindicated.",
                 mechanism="Noradrenaline release with MAO inhibition: hypertensive crisis.",
-                action=f"Do not combine; allow 14 days after stopping {maoi.name}.",
+                action=advice,
                 source="brief",
             )
         )

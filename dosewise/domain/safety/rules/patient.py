@@ -19,12 +19,20 @@ def _names(drug: Drug) -> set[str]:
     return {drug.name, *drug.synonyms}
 
 
+def _normalised(entries: tuple[str, ...]) -> set[str]:
+    return {" ".join(entry.lower().split()) for entry in entries}
+
+
+def _matches(drug: Drug, entries: set[str]) -> bool:
+    return bool(entries & _names(drug)) or bool(drug.rxcui and drug.rxcui in entries)
+
+
 def allergy(ctx: Context) -> list[Finding]:
+    """A recorded allergy contraindicates the drug; a recorded intolerance (a non-immune adverse
+    reaction such as nausea) is a reason to think again, not a contraindication."""
     order = ctx.order.drug
-    allergies = {" ".join(entry.lower().split()) for entry in ctx.patient.allergies}
-    if not allergies:
-        return []
-    if allergies & _names(order) or (order.rxcui and order.rxcui in allergies):
+    allergies = _normalised(ctx.patient.allergies)
+    if _matches(order, allergies):
         return [
             finding(
                 "allergy",
@@ -36,6 +44,20 @@ def allergy(ctx: Context) -> list[Finding]:
                 source="brief",
             )
         ]
+    if _matches(order, _normalised(ctx.patient.intolerances)):
+        return [
+            finding(
+                "intolerance",
+                Severity.MODERATE,
+                [order.name],
+                message=f"The patient has a recorded intolerance to {order.name}.",
+                mechanism="The same adverse effect is likely to recur, often dose-related.",
+                action="Check what happened last time; if prescribing again, start low and go slow, and tell the patient what to watch for.",
+                source="brief",
+            )
+        ]
+    if not allergies:
+        return []
     for group in CROSS_REACTING:
         if order.name not in group:
             continue
