@@ -25,8 +25,6 @@ var/secret-key:
 	@$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
 run: $(STAMP) var/secret-key  ## Migrate, load the demo clinic and serve on http://127.0.0.1:$(PORT)
-	$(eval export SECRET_KEY ?= $(shell cat var/secret-key))
-	$(eval export ALLOWED_HOSTS ?= 127.0.0.1,localhost)
 	$(eval export SECURE_COOKIES ?= false)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo

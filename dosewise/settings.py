@@ -69,16 +69,24 @@ DEBUG = env_bool("DEBUG", False)
 # Never set in production.
 TESTING = env_bool("DOSEWISE_TESTING", False)
 
+VAR_DIR = Path(env_str("DOSEWISE_VAR_DIR", str(BASE_DIR / "var")))
+
+# The key comes from SECRET_KEY, else from var/secret-key (written once by `make run`, so every
+# manage.py command of that checkout signs with the same key), else a throwaway key in DEBUG.
 SECRET_KEY = env_str("SECRET_KEY")
+_key_file = VAR_DIR / "secret-key"
+if not SECRET_KEY and _key_file.is_file():
+    SECRET_KEY = _key_file.read_text().strip()
 if not SECRET_KEY:
     if DEBUG or TESTING:
         SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
     else:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+        raise ImproperlyConfigured(
+            f"SECRET_KEY must be set when DEBUG is off (or put a key in {_key_file})"
+        )
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG or TESTING else [])
-if not DEBUG and not TESTING and not ALLOWED_HOSTS:
-    raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names when DEBUG is off")
+# Only these host names are answered; a deployment lists its own.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -144,7 +152,6 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------------------
-VAR_DIR = Path(env_str("DOSEWISE_VAR_DIR", str(BASE_DIR / "var")))
 DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'dosewise.sqlite3'}"
 _database_url = env_str("DATABASE_URL") or DEFAULT_DATABASE_URL
 try:
