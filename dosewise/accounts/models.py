@@ -35,6 +35,10 @@ class Organization(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200)
+    on_call_email = models.EmailField(
+        blank=True,
+        help_text="Who is told at once, day or night, when a suicide-risk screen is positive.",
+    )
     is_demo = models.BooleanField(
         default=False, help_text="Fictional demonstration data; a banner says so on every page."
     )

@@ -207,3 +207,107 @@ class Icd10CmCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.description}"
+
+
+class AssessmentQuerySet(models.QuerySet["Assessment"]):
+    def in_record(self) -> AssessmentQuerySet:
+        return self.exclude(status=Assessment.Status.ENTERED_IN_ERROR)
+
+
+class Assessment(models.Model):
+    """One administration of a rating scale (PHQ-9, GAD-7...): item answers, the computed
+    total, band and flags, and who answered, how and when."""
+
+    class AnsweredBy(models.TextChoices):
+        PATIENT = "patient", "Patient"
+        CLINICIAN = "clinician", "Clinician"
+
+    class Mode(models.TextChoices):
+        IN_CLINIC = "in-clinic", "In clinic"
+        KIOSK = "kiosk", "Waiting-room tablet"
+        TELEHEALTH = "telehealth", "Telehealth"
+        PORTAL = "portal", "Patient portal"
+
+    class Status(models.TextChoices):
+        FINAL = "final", "Final"
+        ENTERED_IN_ERROR = "entered-in-error", "Entered in error"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="assessments"
+    )
+    encounter = models.ForeignKey(
+        Encounter, null=True, blank=True, on_delete=models.PROTECT, related_name="assessments"
+    )
+    instrument = models.CharField(max_length=32, help_text="Instrument id, e.g. phq9.")
+    instrument_name = models.CharField(max_length=64, help_text="Printed name, e.g. PHQ-9.")
+    answers = models.JSONField()
+    total = models.IntegerField()
+    band = models.CharField(max_length=40, blank=True)
+    positive = models.BooleanField(null=True, blank=True)
+    flags = models.JSONField(default=list, blank=True)
+    answered_by = models.CharField(max_length=10, choices=AnsweredBy.choices)
+    mode = models.CharField(max_length=12, choices=Mode.choices)
+    administered_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.FINAL)
+    entered_in_error_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-administered_at"]
+        indexes = [models.Index(fields=["patient", "instrument", "administered_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_name} {self.total} on {self.administered_at:%Y-%m-%d}"
+
+
+class SafetyAlertQuerySet(models.QuerySet["SafetyAlert"]):
+    def open(self) -> SafetyAlertQuerySet:
+        return self.filter(resolved_at__isnull=True)
+
+
+class SafetyAlert(models.Model):
+    """An urgent alert raised by a positive suicide item or ASQ screen. It stays on the chart
+    and at the top of the prescriber's worklist until a clinician records a safety assessment."""
+
+    class Kind(models.TextChoices):
+        SUICIDE_RISK = "suicide_risk", "Suicide risk screen positive"
+        ACUTE_RISK = "acute_risk", "Acute suicide risk"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="safety_alerts"
+    )
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="alerts")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    safety_assessment = models.TextField(blank=True)
+
+    objects = SafetyAlertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | ~Q(safety_assessment=""),
+                name="resolved_alert_has_safety_assessment",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.patient})"

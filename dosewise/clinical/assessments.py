@@ -1,0 +1,172 @@
+"""Write path for rating-scale administrations and the suicide-risk alerts they raise.
+
+Scoring is the pure `dosewise.domain.scales`; this module stores item answers with who answered,
+how and when, raises an urgent `SafetyAlert` on a positive suicide item or ASQ, and tells the
+treating prescribers and the organization's on-call contact at once (email on commit).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from dosewise.access import Need, write_service
+from dosewise.accounts.models import Membership
+from dosewise.audit.services import record
+from dosewise.clinical.models import Assessment, Encounter, SafetyAlert
+from dosewise.domain.scales import ScoreInputError, UnknownInstrument, default_instruments, score
+from dosewise.patients.models import Patient
+from dosewise.records import mark_entered_in_error
+
+# Flags that must reach a clinician at once, in the order they are shown.
+URGENT_FLAGS = ("acute_risk", "suicide_risk")
+
+
+def _notify(alert: SafetyAlert) -> None:
+    """Email the patient's treating prescribers and the on-call contact (no PHI in the body)."""
+    prescribers = Membership.objects.filter(
+        organization=alert.organization,
+        role=Membership.Role.PRESCRIBER,
+        is_active=True,
+        user__care_team_places__patient=alert.patient,
+        user__care_team_places__ended_at__isnull=True,
+    ).values_list("user__email", flat=True)
+    recipients = sorted(
+        {email for email in prescribers if email} | {alert.organization.on_call_email} - {""}
+    )
+    if not recipients:
+        return
+    link = settings.SITE_URL + reverse("patients:patient-chart", args=[alert.patient.uuid])
+    send_mail(
+        f"Dosewise urgent: {alert.get_kind_display()}",
+        "A screening answer needs a clinician's safety assessment now.\n"
+        f"Open the chart (sign-in required): {link}\n"
+        "This message contains no patient details by design.",
+        None,
+        recipients,
+    )
+
+
+@write_service(Need.CLINICAL_WRITE)
+def record_assessment(
+    actor: Membership,
+    patient: Patient,
+    *,
+    instrument: str,
+    answers: Sequence[int],
+    answered_by: str,
+    mode: str,
+    encounter: Encounter | None = None,
+    administered_at: dt.datetime | None = None,
+) -> Assessment:
+    """Score and store one administration; a positive suicide screen raises an urgent alert."""
+    try:
+        definition = default_instruments().get(instrument)
+        result = score(instrument, list(answers))
+    except UnknownInstrument as exc:
+        raise ValidationError({"instrument": [str(exc)]}) from None
+    except ScoreInputError as exc:
+        raise ValidationError({"answers": [str(exc)]}) from None
+    if answered_by not in Assessment.AnsweredBy.values:
+        raise ValidationError({"answered_by": ["Choose patient or clinician."]})
+    if mode not in Assessment.Mode.values:
+        raise ValidationError({"mode": [f"Unknown mode; use {', '.join(Assessment.Mode.values)}."]})
+    when = administered_at or timezone.now()
+    if when > timezone.now() + dt.timedelta(minutes=5):
+        raise ValidationError({"administered_at": ["An administration cannot be in the future."]})
+    if encounter is not None and encounter.patient_id != patient.pk:
+        raise ValidationError({"encounter": ["This encounter belongs to another patient."]})
+    assessment = Assessment.objects.create(
+        organization=actor.organization,
+        patient=patient,
+        encounter=encounter,
+        instrument=definition.id,
+        instrument_name=result.instrument,
+        answers=list(answers),
+        total=result.total,
+        band=result.band or "",
+        positive=result.positive,
+        flags=list(result.flags),
+        answered_by=answered_by,
+        mode=mode,
+        administered_at=when,
+        recorded_by=actor.user,
+    )
+    record(
+        "assessment.create",
+        actor=actor.user,
+        organization=actor.organization,
+        patient=patient,
+        target=assessment,
+        detail={
+            "instrument": assessment.instrument,
+            "total": assessment.total,
+            "flags": assessment.flags,
+        },
+    )
+    for flag in URGENT_FLAGS:
+        if flag in result.flags:
+            _raise_alert(actor, assessment, kind=flag)
+            break  # one alert per administration: acute risk outranks a positive screen
+    return assessment
+
+
+def _raise_alert(actor: Membership, assessment: Assessment, *, kind: str) -> SafetyAlert:
+    alert = SafetyAlert.objects.create(
+        organization=assessment.organization,
+        patient=assessment.patient,
+        assessment=assessment,
+        kind=kind,
+    )
+    record(
+        "safety-alert.raise",
+        actor=actor.user,
+        organization=assessment.organization,
+        patient=assessment.patient,
+        target=alert,
+        detail={"kind": kind, "instrument": assessment.instrument},
+    )
+    transaction.on_commit(lambda: _notify(alert))
+    return alert
+
+
+@write_service(Need.CLINICAL_WRITE)
+def resolve_alert(actor: Membership, alert: SafetyAlert, *, safety_assessment: str) -> SafetyAlert:
+    """A clinician records the safety assessment that answers the alert."""
+    text = safety_assessment.strip()
+    if not text:
+        raise ValidationError(
+            {"safety_assessment": ["Record the safety assessment (risk, plan, who was told)."]}
+        )
+    locked = SafetyAlert.objects.select_for_update().get(pk=alert.pk)
+    if locked.resolved_at is not None:
+        raise ValidationError(
+            {"safety_assessment": ["This alert already has a safety assessment."]}
+        )
+    locked.resolved_at = timezone.now()
+    locked.resolved_by = actor.user
+    locked.safety_assessment = text
+    locked.save(update_fields=["resolved_at", "resolved_by", "safety_assessment"])
+    record(
+        "safety-alert.resolve",
+        actor=actor.user,
+        organization=actor.organization,
+        patient=locked.patient,
+        target=locked,
+    )
+    return locked
+
+
+@write_service(Need.CLINICAL_WRITE)
+def mark_assessment_entered_in_error(
+    actor: Membership, assessment: Assessment, *, reason: str
+) -> Assessment:
+    """Withdraw an administration recorded for the wrong patient or by mistake."""
+    return mark_entered_in_error(actor, assessment, reason=reason, noun="assessment")
