@@ -23,6 +23,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from dosewise.accounts import services as account_services
 from dosewise.accounts.models import Membership, Organization, User
+from dosewise.clinical import assessments
 from dosewise.clinical import services as clinical_services
 from dosewise.clinical.models import Diagnosis, Encounter
 from dosewise.domain.identifiers import DEA_SCHEDULES
@@ -202,6 +203,35 @@ class _Chart:
         )
 
 
+def _spread(total: int, items: int, highest: int) -> list[int]:
+    """Answers that add up to `total`, spread evenly over `items` (a plausible form)."""
+    base, extra = divmod(total, items)
+    answers = [base + (1 if index < extra else 0) for index in range(items)]
+    if max(answers) > highest:
+        raise ValueError(f"{total} cannot be spread over {items} items of at most {highest}")
+    return answers
+
+
+def _measure(chart: _Chart, day: int, instrument: str, total: int, *, item_9: int = 0) -> None:
+    """The patient fills in a scale at the visit on `day` (PHQ-9 item 9 given separately)."""
+    if instrument == "phq9":
+        answers = [*_spread(total - item_9, 8, 3), item_9]
+    else:
+        answers = _spread(total, 7, 3)
+    when = dt.datetime.combine(
+        chart.day(day), dt.time(9, 30), tzinfo=timezone.get_current_timezone()
+    )
+    assessments.record_assessment(
+        chart.prescriber,
+        chart.patient,
+        instrument=instrument,
+        answers=answers,
+        answered_by="patient",
+        mode="in-clinic",
+        administered_at=when,
+    )
+
+
 @dataclass(frozen=True)
 class _Story:
     intake_days_ago: int
@@ -238,6 +268,8 @@ def _sertraline_titrated(chart: _Chart) -> None:
         reason_text="Partial response after 4 weeks (PHQ-9 18 to 12); no side effects.",
         today=chart.day(28),
     )
+    for day, total in ((0, 18), (28, 12), (56, 8), (84, 4)):
+        _measure(chart, day, "phq9", total)
 
 
 def _escitalopram_to_bupropion(chart: _Chart) -> None:
@@ -274,11 +306,18 @@ def _escitalopram_to_bupropion(chart: _Chart) -> None:
         reason_text="Tolerating 150 mg; energy better, mood still low. Blood pressure 124/78.",
         today=chart.day(112),
     )
+    for day, total in ((0, 17), (42, 15), (84, 11), (112, 10)):
+        _measure(chart, day, "phq9", total)
+    # Two days ago the waiting-room PHQ-9 had item 9 answered "several days": an urgent alert
+    # that stays open on the chart and the worklist until a clinician records a safety assessment.
+    _measure(chart, 178, "phq9", 12, item_9=1)
 
 
 def _escitalopram_rechallenge(chart: _Chart) -> None:
     """Generalized anxiety: escitalopram is recorded as an intolerance from 2020. The check
     shows it (moderate: an intolerance is not an allergy) and the prescriber restarts low."""
+    for day, total in ((0, 15), (14, 11), (28, 8)):
+        _measure(chart, day, "gad7", total)
     patient_services.record_allergy(
         chart.prescriber,
         chart.patient,

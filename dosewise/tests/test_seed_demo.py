@@ -291,3 +291,23 @@ def test_demo_regimens_are_audited_and_seeded_only_once(demo_clinic: Organizatio
         RegimenEvent.objects.count(),
         AuditEvent.objects.count(),
     ) == counts
+
+
+def test_demo_scores_show_a_response_and_an_open_suicide_alert(demo_clinic: Organization) -> None:
+    """DW-1001 reaches PHQ-9 remission on sertraline; DW-1002's latest PHQ-9 answered item 9,
+    so an urgent alert stays open until a clinician records a safety assessment."""
+    from dosewise.clinical.models import Assessment, SafetyAlert
+
+    totals = list(
+        Assessment.objects.filter(patient__mrn="DW-1001", instrument="phq9")
+        .order_by("administered_at")
+        .values_list("total", flat=True)
+    )
+    assert totals == [18, 12, 8, 4]
+    assert list(
+        Assessment.objects.filter(patient__mrn="DW-1003")
+        .order_by("administered_at")
+        .values_list("instrument", "total")
+    ) == [("gad7", 15), ("gad7", 11), ("gad7", 8)]
+    alert = SafetyAlert.objects.get()
+    assert (alert.patient.mrn, alert.kind, alert.resolved_at) == ("DW-1002", "suicide_risk", None)
