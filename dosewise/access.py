@@ -25,7 +25,7 @@ from django.http import Http404
 
 from dosewise.accounts.models import Membership
 from dosewise.audit.services import record
-from dosewise.clinical.models import Diagnosis, Encounter
+from dosewise.clinical.models import Assessment, Diagnosis, Encounter, SafetyAlert
 from dosewise.patients.models import Allergy, Patient, PatientQuerySet
 from dosewise.prescribing.models import Prescription
 
@@ -135,7 +135,7 @@ def get_patient(actor: Membership, patient_uuid: object, need: Need) -> Patient:
     return patient
 
 
-RecordT = TypeVar("RecordT", Encounter, Diagnosis, Allergy, Prescription)
+RecordT = TypeVar("RecordT", Encounter, Diagnosis, Allergy, Prescription, Assessment, SafetyAlert)
 
 
 def get_patient_record(

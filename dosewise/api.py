@@ -21,6 +21,7 @@ from dosewise.api_problems import (
     outside_operations,
 )
 from dosewise.clinical.api import router as clinical_router
+from dosewise.clinical.assessments_api import router as assessments_router
 from dosewise.clinical.drugs_api import router as drugs_router
 from dosewise.patients.api import router as patients_router
 from dosewise.prescribing.api import router as prescribing_router
@@ -73,6 +74,7 @@ api = DosewiseAPI(
 install_problem_handlers(api)
 api.add_router("", patients_router)
 api.add_router("", clinical_router)
+api.add_router("", assessments_router)
 api.add_router("", drugs_router)
 api.add_router("", prescribing_router)
 

@@ -168,5 +168,20 @@ def resolve_alert(actor: Membership, alert: SafetyAlert, *, safety_assessment: s
 def mark_assessment_entered_in_error(
     actor: Membership, assessment: Assessment, *, reason: str
 ) -> Assessment:
-    """Withdraw an administration recorded for the wrong patient or by mistake."""
-    return mark_entered_in_error(actor, assessment, reason=reason, noun="assessment")
+    """Withdraw an administration recorded for the wrong patient or by mistake. An open alert it
+    raised closes with that reason on record (audited), so the worklist does not show it."""
+    marked = mark_entered_in_error(actor, assessment, reason=reason, noun="assessment")
+    for alert in SafetyAlert.objects.open().filter(assessment=marked).select_for_update():
+        alert.resolved_at = timezone.now()
+        alert.resolved_by = actor.user
+        alert.safety_assessment = f"Closed: the screening was entered in error ({reason.strip()})."
+        alert.save(update_fields=["resolved_at", "resolved_by", "safety_assessment"])
+        record(
+            "safety-alert.resolve",
+            actor=actor.user,
+            organization=actor.organization,
+            patient=marked.patient,
+            target=alert,
+            detail={"why": "assessment entered in error"},
+        )
+    return marked

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dosewise.clinical import drug_views, views
+from dosewise.clinical import assessment_views, drug_views, views
 
 app_name = "clinical"
 
@@ -27,6 +27,27 @@ urlpatterns = [
         views.diagnosis_entered_in_error,
         name="diagnosis-entered-in-error",
     ),
+    path(
+        "patients/<uuid:patient_uuid>/assessments/new/",
+        assessment_views.assessment_new,
+        name="assessment-new",
+    ),
+    path(
+        "patients/<uuid:patient_uuid>/scores/",
+        assessment_views.scores_and_trends,
+        name="scores-and-trends",
+    ),
+    path(
+        "assessments/<uuid:assessment_uuid>/",
+        assessment_views.assessment_detail,
+        name="assessment-detail",
+    ),
+    path(
+        "safety-alerts/<uuid:alert_uuid>/resolve/",
+        assessment_views.safety_alert_resolve,
+        name="safety-alert-resolve",
+    ),
+    path("worklist/", assessment_views.worklist, name="worklist"),
     path("icd10cm/", views.icd10_search, name="icd10-search"),
     path("drugs/", drug_views.drug_list, name="drug-list"),
     path("drugs/<str:name>/", drug_views.drug_detail, name="drug-detail"),

@@ -13,6 +13,7 @@ from dosewise.access import Need, get_patient, get_patient_record, is_on_care_te
 from dosewise.accounts.decorators import member_required
 from dosewise.accounts.models import Membership
 from dosewise.audit.services import record
+from dosewise.clinical.assessment_views import latest_scores, open_alert_banners
 from dosewise.clinical.models import Diagnosis, Encounter
 from dosewise.forms import apply_errors
 from dosewise.htmx import render_page
@@ -74,8 +75,11 @@ def patient_chart(request: HttpRequest, patient_uuid: str) -> HttpResponse:
         patient = get_patient(actor, patient_uuid, Need.DEMOGRAPHICS)
         return render(request, "patients/patient_demographics.html", {"patient": patient})
     patient = get_patient(actor, patient_uuid, Need.CHART)
+    today = timezone.localdate()
     context = {
         "patient": patient,
+        "alert_banners": open_alert_banners(patient),
+        "latest_scores": latest_scores(patient, today=today),
         "allergies": patient.allergies.exclude(status=Allergy.Status.ENTERED_IN_ERROR).order_by(
             "substance"
         ),
@@ -91,7 +95,7 @@ def patient_chart(request: HttpRequest, patient_uuid: str) -> HttpResponse:
         .filter(patient=patient)
         .select_related("user"),
         "on_care_team": is_on_care_team(actor, patient),
-        "regimen": medication_record(patient, on=timezone.localdate()).regimen,
+        "regimen": medication_record(patient, on=today).regimen,
         "allergy_form": AllergyForm(),
         "join_form": ReasonForm(),
     }

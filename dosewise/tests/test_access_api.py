@@ -15,7 +15,14 @@ from django.utils import timezone
 from dosewise.accounts.models import ApiToken
 from dosewise.accounts.services import revoke_api_token
 from dosewise.audit.models import AuditEvent
-from dosewise.clinical.models import Diagnosis, Encounter, EncounterAddendum
+from dosewise.clinical import assessments
+from dosewise.clinical.models import (
+    Assessment,
+    Diagnosis,
+    Encounter,
+    EncounterAddendum,
+    SafetyAlert,
+)
 from dosewise.patients.models import Allergy, CareTeamMember, Patient
 from dosewise.prescribing import services as prescribing
 from dosewise.prescribing.models import Prescription, RegimenEvent, SafetyOverride
@@ -57,6 +64,8 @@ TODAY = timezone.localdate().isoformat()
 class PrescribingWorld(World):
     active: Prescription  # sertraline, taken today
     held: Prescription  # prazosin, on hold
+    assessment: Assessment  # a PHQ-9 with item 9 positive
+    alert: SafetyAlert  # the open alert it raised
 
 
 @pytest.fixture
@@ -80,8 +89,18 @@ def world(world: World) -> PrescribingWorld:
     active = prescribing.prescribe(prescriber, world.patient, order("sertraline", 50, "morning"))
     held = prescribing.prescribe(prescriber, world.patient, order("prazosin", 1, "bedtime"))
     held = prescribing.hold(prescriber, held, reason="side-effects")
+    assessment = assessments.record_assessment(
+        prescriber,
+        world.patient,
+        instrument="phq9",
+        answers=[1, 2, 1, 2, 1, 1, 1, 1, 1],
+        answered_by="patient",
+        mode="kiosk",
+    )
     shared = {item.name: getattr(world, item.name) for item in fields(world)}
-    return PrescribingWorld(**shared, active=active, held=held)
+    return PrescribingWorld(
+        **shared, active=active, held=held, assessment=assessment, alert=assessment.alerts.get()
+    )
 
 
 def order_body(w: PrescribingWorld, drug: str, strength: int, **changes: Any) -> dict[str, Any]:
@@ -338,6 +357,50 @@ OPERATIONS = (
         care_team_write(200) | {"nurse": 422},  # prescription decisions are the prescriber's
         lambda w: {"reason": "Wrong patient"},
     ),
+    Operation(
+        "list assessments",
+        "GET",
+        lambda w: f"/patients/{w.patient.uuid}/assessments?instrument=phq9",
+        clinical_read(),
+    ),
+    Operation(
+        "record assessment",
+        "POST",
+        lambda w: f"/patients/{w.patient.uuid}/assessments",
+        care_team_write(201),
+        lambda w: {
+            "instrument": "gad7",
+            "answers": [1, 1, 1, 1, 1, 1, 1],
+            "answered_by": "clinician",
+            "mode": "telehealth",
+        },
+    ),
+    Operation(
+        "measurement trend",
+        "GET",
+        lambda w: f"/patients/{w.patient.uuid}/measurement?instrument=phq9",
+        clinical_read(),
+    ),
+    Operation(
+        "list safety alerts",
+        "GET",
+        lambda w: f"/patients/{w.patient.uuid}/safety-alerts?open=true",
+        clinical_read(),
+    ),
+    Operation(
+        "resolve safety alert",
+        "POST",
+        lambda w: f"/safety-alerts/{w.alert.uuid}/resolve",
+        care_team_write(200),
+        lambda w: {"safety_assessment": "Passive ideation, no plan; safety plan made."},
+    ),
+    Operation(
+        "assessment entered in error",
+        "POST",
+        lambda w: f"/assessments/{w.assessment.uuid}/entered-in-error",
+        care_team_write(200),
+        lambda w: {"reason": "Wrong patient"},
+    ),
 )
 
 
@@ -362,6 +425,8 @@ def _clinical_state(world: World) -> tuple[object, ...]:
         tuple(Prescription.objects.order_by("pk").values_list("pk", "status", "updated_at")),
         RegimenEvent.objects.count(),
         SafetyOverride.objects.count(),
+        tuple(Assessment.objects.order_by("pk").values_list("pk", "status")),
+        tuple(SafetyAlert.objects.order_by("pk").values_list("pk", "resolved_at")),
     )
 
 

@@ -14,7 +14,14 @@ from django.utils import timezone
 
 from conftest import login_client
 from dosewise.audit.models import AuditEvent
-from dosewise.clinical.models import Diagnosis, Encounter, EncounterAddendum
+from dosewise.clinical import assessments
+from dosewise.clinical.models import (
+    Assessment,
+    Diagnosis,
+    Encounter,
+    EncounterAddendum,
+    SafetyAlert,
+)
 from dosewise.patients.models import Allergy, CareTeamMember, Patient
 from dosewise.prescribing import services as prescribing
 from dosewise.prescribing.models import Prescription, RegimenEvent, SafetyOverride
@@ -75,6 +82,30 @@ def _prescription(world: World) -> Prescription:
         )
         found = prescribing.prescribe(world.members["prescriber"], world.patient, order)
     return found
+
+
+def _alert(world: World) -> SafetyAlert:
+    """An open suicide-risk alert from a PHQ-9 with item 9 answered, recorded on first use."""
+    found = SafetyAlert.objects.filter(patient=world.patient).first()
+    if found is None:
+        assessments.record_assessment(
+            world.members["prescriber"],
+            world.patient,
+            instrument="phq9",
+            answers=[1, 1, 1, 1, 1, 1, 1, 1, 1],
+            answered_by="patient",
+            mode="in-clinic",
+        )
+        found = SafetyAlert.objects.get(patient=world.patient)
+    return found
+
+
+PHQ9_FORM = {
+    "instrument": "phq9",
+    "answered_by": "patient",
+    "mode": "in-clinic",
+    **{f"item_{number}": "1" for number in range(1, 10)},
+}
 
 
 CARE_TEAM_WRITE = everyone(302, colleague=403, front_desk=403, clinic_admin=403, outsider=404)
@@ -309,6 +340,44 @@ CASES = (
         {"reason": "Wrong patient", "expected_regimen_version": "1"},
     ),
     Case(
+        "administer a scale form",
+        "GET",
+        lambda w: reverse("clinical:assessment-new", args=[w.patient.uuid]) + "?instrument=phq9",
+        CARE_TEAM_FORM,
+    ),
+    Case(
+        "administer a scale",
+        "POST",
+        lambda w: reverse("clinical:assessment-new", args=[w.patient.uuid]),
+        CARE_TEAM_WRITE,
+        PHQ9_FORM,
+    ),
+    Case(
+        "assessment result",
+        "GET",
+        lambda w: reverse("clinical:assessment-detail", args=[_alert(w).assessment.uuid]),
+        CLINICAL_READ,
+    ),
+    Case(
+        "scores and trends",
+        "GET",
+        lambda w: reverse("clinical:scores-and-trends", args=[w.patient.uuid]),
+        CLINICAL_READ,
+    ),
+    Case(
+        "resolve safety alert",
+        "POST",
+        lambda w: reverse("clinical:safety-alert-resolve", args=[_alert(w).uuid]),
+        CARE_TEAM_WRITE,
+        {"safety_assessment": "Passive ideation, no plan; safety plan reviewed."},
+    ),
+    Case(
+        "worklist",
+        "GET",
+        lambda w: reverse("clinical:worklist"),
+        everyone(200, front_desk=403, clinic_admin=403),
+    ),
+    Case(
         "drug picker",
         "GET",
         lambda w: reverse("prescribing:drug-picker") + "?q=zol",
@@ -356,6 +425,8 @@ def _clinical_state(world: World) -> tuple[object, ...]:
         tuple(Prescription.objects.order_by("pk").values_list("pk", "status", "updated_at")),
         RegimenEvent.objects.count(),
         SafetyOverride.objects.count(),
+        tuple(Assessment.objects.order_by("pk").values_list("pk", "status")),
+        tuple(SafetyAlert.objects.order_by("pk").values_list("pk", "resolved_at")),
     )
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from dosewise.accounts.models import Membership
 from dosewise.api import api
+from dosewise.clinical import assessments
 from dosewise.clinical import services as clinical_services
 from dosewise.patients import services as patient_services
 from dosewise.patients.models import Patient
@@ -83,8 +84,18 @@ def test_no_odd_input_makes_any_operation_fail(prescriber: Membership, patient: 
             indication=diagnosis,
         ),
     )
+    assessment = assessments.record_assessment(
+        prescriber,
+        patient,
+        instrument="phq9",
+        answers=[0, 0, 0, 0, 0, 0, 0, 0, 1],
+        answered_by="patient",
+        mode="in-clinic",
+    )
     ids = {
         "{patient_uuid}": patient.uuid,
+        "{assessment_uuid}": assessment.uuid,
+        "{alert_uuid}": assessment.alerts.get().uuid,
         "{encounter_uuid}": encounter.uuid,
         "{diagnosis_uuid}": diagnosis.uuid,
         "{allergy_uuid}": allergy.uuid,

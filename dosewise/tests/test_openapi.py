@@ -40,7 +40,7 @@ def test_openapi_matches_snapshot() -> None:
 def test_every_operation_needs_a_token_and_documents_its_problems() -> None:
     schema = api.get_openapi_schema()
     operations = [op for path in schema["paths"].values() for op in path.values()]
-    assert len(operations) == 37
+    assert len(operations) == 43
     for operation in operations:
         assert operation["security"] == [{"ApiTokenAuth": []}]
         assert operation["responses"][401]["content"] == {
@@ -61,6 +61,8 @@ def test_paths_name_records_by_uuid_only() -> None:
     assert parameters == {
         "patient_uuid",
         "allergy_uuid",
+        "assessment_uuid",
+        "alert_uuid",
         "encounter_uuid",
         "diagnosis_uuid",
         "prescription_uuid",
@@ -74,6 +76,7 @@ def test_input_schemas_refuse_unknown_fields() -> None:
     assert inputs == [
         "AddendumIn",
         "AllergyIn",
+        "AssessmentIn",
         "CareTeamJoinIn",
         "DiagnosisChangeIn",
         "DiagnosisIn",
@@ -89,6 +92,7 @@ def test_input_schemas_refuse_unknown_fields() -> None:
         "RenewIn",
         "ResumeIn",
         "ReviewIn",
+        "SafetyAssessmentIn",
         "StatusChangeIn",
     ]
     for name in inputs:

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from conftest import make_patient
 from dosewise.accounts.models import Membership
+from dosewise.clinical import assessments
 from dosewise.clinical import services as clinical
 from dosewise.patients import services as patients
 from dosewise.patients.models import Patient
@@ -44,13 +45,23 @@ def add_record(prescriber: Membership, patient: Patient, n: int) -> None:
             today=TODAY,
         )
         patients.record_allergy(prescriber, patient, substance=f"Substance {index}")
+        for instrument, answers in (("phq9", [1, 1, 1, 1, 1, 1, 1, 1, 1]), ("gad7", [2] * 7)):
+            assessments.record_assessment(
+                prescriber,
+                patient,
+                instrument=instrument,
+                answers=answers,
+                answered_by="patient",
+                mode="in-clinic",
+            )  # the PHQ-9 raises an open safety alert each time
 
 
 # Pinned: a change here is a decision, not an accident. PostgreSQL takes one more query per
 # audited request: the advisory lock that serialises the audit chain.
 _AUDIT_LOCK = 1 if connection.vendor == "postgresql" else 0
 PATIENT_LIST_QUERIES = 13 + _AUDIT_LOCK
-CHART_QUERIES = 20 + _AUDIT_LOCK  # +1: the medication history (one query)
+# +1: the medication history (one query); +2: open safety alerts, scores for the measurement card
+CHART_QUERIES = 22 + _AUDIT_LOCK
 DEMOGRAPHICS_QUERIES = 13 + _AUDIT_LOCK
 
 

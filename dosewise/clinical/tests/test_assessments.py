@@ -115,3 +115,25 @@ def test_resolving_needs_a_written_assessment(prescriber: Membership, patient: P
     with pytest.raises(ValidationError):
         assessments.resolve_alert(prescriber, SafetyAlert.objects.get(), safety_assessment="  ")
     assert SafetyAlert.objects.open().count() == 1
+
+
+def test_entered_in_error_closes_the_alert_it_raised(
+    prescriber: Membership, patient: Patient
+) -> None:
+    assessment = assessments.record_assessment(
+        prescriber,
+        patient,
+        instrument="phq9",
+        answers=PHQ9_ITEM9,
+        answered_by="patient",
+        mode="in-clinic",
+    )
+    assessments.mark_assessment_entered_in_error(
+        prescriber, assessment, reason="Wrong patient's tablet"
+    )
+    alert = SafetyAlert.objects.get()
+    assert (
+        alert.safety_assessment
+        == "Closed: the screening was entered in error (Wrong patient's tablet)."
+    )
+    assert SafetyAlert.objects.open().count() == 0
