@@ -110,6 +110,8 @@ INSTALLED_APPS = [
     "dosewise.patients",
     "dosewise.clinical",
     "dosewise.prescribing",
+    "dosewise.monitoring",
+    "dosewise.portal",
 ]
 
 MIDDLEWARE = [
