@@ -23,7 +23,9 @@ from dosewise.api_problems import (
 from dosewise.clinical.api import router as clinical_router
 from dosewise.clinical.assessments_api import router as assessments_router
 from dosewise.clinical.drugs_api import router as drugs_router
+from dosewise.monitoring.api import router as monitoring_router
 from dosewise.patients.api import router as patients_router
+from dosewise.prescribing.adherence_api import router as adherence_router
 from dosewise.prescribing.api import router as prescribing_router
 
 DESCRIPTION = """\
@@ -77,6 +79,8 @@ api.add_router("", clinical_router)
 api.add_router("", assessments_router)
 api.add_router("", drugs_router)
 api.add_router("", prescribing_router)
+api.add_router("", monitoring_router)
+api.add_router("", adherence_router)
 
 # Last: any other path under /api/v1/ is a problem+json 404, not Django's HTML page.
 _unknown = Router()

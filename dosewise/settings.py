@@ -206,6 +206,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "patients:patient-list"
+# How long a waiting-room tablet link stays open after the clinician creates it (single use).
+KIOSK_LINK_MINUTES = env_int("KIOSK_LINK_MINUTES", 30, minimum=1)
 
 SESSION_IDLE_MINUTES = env_int("SESSION_IDLE_MINUTES", 15, minimum=1)
 # Saving the session on every request turns the cookie age into an idle timeout.

@@ -39,7 +39,7 @@ from dosewise.prescribing.record_views import medication_record
 CLINICAL_ROLES = (Membership.Role.PRESCRIBER, Membership.Role.NURSE)
 # A PHQ-9 or GAD-7 older than this is "no recent measure" on the chart and overdue on the
 # worklist (6 weeks: the longest follow-up interval of the acute phase, issue 5).
-STALE_AFTER_DAYS = 42
+STALE_AFTER_DAYS = measurement.NO_RECENT_MEASURE_DAYS
 WORKLIST_INSTRUMENTS = ("phq9", "gad7")
 STATUS_WORDS = {
     measurement.MeasureStatus.NO_RECENT_MEASURE: "No recent measure",

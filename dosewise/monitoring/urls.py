@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401 - patterns are added by the monitoring pages
+from django.urls import path
+
+from dosewise.monitoring import views
 
 app_name = "monitoring"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("patients/<uuid:patient_uuid>/plan/", views.measurement_plan, name="measurement-plan"),
+    path("due/", views.due_list, name="due-list"),
+    path("panel/", views.panel, name="panel"),
+]

@@ -249,3 +249,80 @@ class SafetyOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.severity} {self.code} overridden by {self.author}"
+
+
+class AdherenceRecord(models.Model):
+    """What the patient reported at a follow-up about taking one medication since the last
+    visit, as a FHIR R5 MedicationStatement.adherence code. The adequate-trial rule reads it:
+    missing doses or stopped during a trial makes that trial not adequate. Append-only."""
+
+    class Status(models.TextChoices):
+        TAKING_AS_DIRECTED = "taking-as-directed", "Taking as prescribed"
+        TAKING_NOT_AS_DIRECTED = "taking-not-as-directed", "Missing doses"
+        STOPPED = "stopped", "Stopped"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="adherence_records"
+    )
+    prescription = models.ForeignKey(
+        Prescription, on_delete=models.PROTECT, related_name="adherence_records"
+    )
+    status = models.CharField(max_length=24, choices=Status.choices)
+    reported_on = models.DateField(help_text="The follow-up at which the patient reported it.")
+    note = models.CharField(max_length=300, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["reported_on", "id"]
+        indexes = [models.Index(fields=["patient", "reported_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["taking-as-directed", "taking-not-as-directed", "stopped"]),
+                name="adherence_status_known",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} on {self.reported_on}"
+
+
+class TrialSuggestionDecision(models.Model):
+    """A prescriber's answer to the "possible treatment-resistant depression" suggestion:
+    confirmed or dismissed, for the failed adequate trials listed when it was made (a later
+    failed trial makes a new suggestion). Decision support answered, not a diagnosis."""
+
+    class Decision(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        DISMISSED = "dismissed", "Dismissed"
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organization = models.ForeignKey(
+        "accounts.Organization", on_delete=models.PROTECT, related_name="+"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="trial_suggestion_decisions"
+    )
+    decision = models.CharField(max_length=10, choices=Decision.choices)
+    note = models.TextField(blank=True)
+    trials = models.JSONField(
+        help_text='The failed trials decided on: [{"drug": ..., "start": "YYYY-MM-DD"}].'
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["decided_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision__in=["confirmed", "dismissed"]),
+                name="trial_suggestion_decision_known",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Treatment-resistance suggestion {self.get_decision_display().lower()}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dosewise.prescribing import record_views, views
+from dosewise.prescribing import adherence_views, record_views, views
 
 app_name = "prescribing"
 
@@ -71,4 +71,22 @@ urlpatterns = [
         name="prescription-print",
     ),
     path("drug-picker/", views.drug_picker, name="drug-picker"),
+]
+
+urlpatterns += [
+    path(
+        "patients/<uuid:patient_uuid>/adherence/",
+        adherence_views.adherence_visit,
+        name="adherence-visit",
+    ),
+    path(
+        "patients/<uuid:patient_uuid>/antidepressant-trials/",
+        adherence_views.antidepressant_trials,
+        name="antidepressant-trials",
+    ),
+    path(
+        "patients/<uuid:patient_uuid>/antidepressant-trials/decision/",
+        adherence_views.trd_suggestion_decide,
+        name="trd-suggestion-decide",
+    ),
 ]

@@ -23,9 +23,16 @@ from dosewise.clinical.models import (
     EncounterAddendum,
     SafetyAlert,
 )
+from dosewise.monitoring.models import MeasurementPlanItem
 from dosewise.patients.models import Allergy, CareTeamMember, Patient
 from dosewise.prescribing import services as prescribing
-from dosewise.prescribing.models import Prescription, RegimenEvent, SafetyOverride
+from dosewise.prescribing.models import (
+    AdherenceRecord,
+    Prescription,
+    RegimenEvent,
+    SafetyOverride,
+    TrialSuggestionDecision,
+)
 from dosewise.tests.api_support import ApiClient, api_as
 from dosewise.tests.conftest import World
 
@@ -51,6 +58,11 @@ def members(status: int, **overrides: int) -> dict[str, int]:
 
 def clinical_read(status: int = 200) -> dict[str, int]:
     return members(status, front_desk=404, clinic_admin=404, outsider=404)
+
+
+def clinical_read_list() -> dict[str, int]:
+    """Lists of the member's own organization: an outsider sees theirs (without our patient)."""
+    return members(200, front_desk=404, clinic_admin=404)
 
 
 def care_team_write(status: int) -> dict[str, int]:
@@ -401,6 +413,43 @@ OPERATIONS = (
         care_team_write(200),
         lambda w: {"reason": "Wrong patient"},
     ),
+    Operation(
+        "record adherence",
+        "POST",
+        lambda w: f"/prescriptions/{w.active.uuid}/adherence",
+        care_team_write(201),
+        lambda w: {"status": "taking-not-as-directed", "note": "Misses weekend doses"},
+    ),
+    Operation(
+        "antidepressant trials",
+        "GET",
+        lambda w: f"/patients/{w.patient.uuid}/antidepressant-trials",
+        clinical_read(),
+    ),
+    Operation(
+        "measurement plan",
+        "GET",
+        lambda w: f"/patients/{w.patient.uuid}/measurement-plan",
+        clinical_read(),
+    ),
+    Operation(
+        "set measurement plan item",
+        "POST",
+        lambda w: f"/patients/{w.patient.uuid}/measurement-plan/items",
+        care_team_write(200),
+        lambda w: {"instrument": "gad7", "interval_days": 28},
+    ),
+    Operation("due measures", "GET", lambda w: "/monitoring/due", clinical_read_list()),
+    Operation("prescriber panel", "GET", lambda w: "/monitoring/panel", clinical_read_list()),
+    Operation(
+        "decide treatment-resistance suggestion",
+        "POST",
+        lambda w: f"/patients/{w.patient.uuid}/trd-suggestion-decision",
+        # No suggestion in this world: the care team's request reaches the service and is
+        # refused there (422 naming `decision`); a nurse is refused as not a prescriber.
+        care_team_write(422),
+        lambda w: {"decision": "confirm"},
+    ),
 )
 
 
@@ -427,6 +476,9 @@ def _clinical_state(world: World) -> tuple[object, ...]:
         SafetyOverride.objects.count(),
         tuple(Assessment.objects.order_by("pk").values_list("pk", "status")),
         tuple(SafetyAlert.objects.order_by("pk").values_list("pk", "resolved_at")),
+        AdherenceRecord.objects.count(),
+        TrialSuggestionDecision.objects.count(),
+        tuple(MeasurementPlanItem.objects.order_by("pk").values_list("pk", "interval_days")),
     )
 
 

@@ -22,9 +22,17 @@ from dosewise.clinical.models import (
     EncounterAddendum,
     SafetyAlert,
 )
+from dosewise.monitoring.models import MeasurementPlanItem
 from dosewise.patients.models import Allergy, CareTeamMember, Patient
+from dosewise.portal.models import KioskLink
 from dosewise.prescribing import services as prescribing
-from dosewise.prescribing.models import Prescription, RegimenEvent, SafetyOverride
+from dosewise.prescribing.models import (
+    AdherenceRecord,
+    Prescription,
+    RegimenEvent,
+    SafetyOverride,
+    TrialSuggestionDecision,
+)
 from dosewise.tests.conftest import World
 
 PERSONAS = (
@@ -98,6 +106,19 @@ def _alert(world: World) -> SafetyAlert:
         )
         found = SafetyAlert.objects.get(patient=world.patient)
     return found
+
+
+def _adherence_url(world: World) -> str:
+    """The visit adherence form, with the world's prescription written first."""
+    _prescription(world)
+    return reverse("prescribing:adherence-visit", args=[world.patient.uuid])
+
+
+def _adherence_form(world: World) -> dict[str, object]:
+    return {
+        "on": timezone.localdate().isoformat(),
+        f"status_{_prescription(world).uuid}": "taking-as-directed",
+    }
 
 
 PHQ9_FORM = {
@@ -372,9 +393,68 @@ CASES = (
         {"safety_assessment": "Passive ideation, no plan; safety plan reviewed."},
     ),
     Case(
+        "waiting-room tablet link form",
+        "GET",
+        lambda w: reverse("portal:kiosk-link-new", args=[w.patient.uuid]),
+        CARE_TEAM_FORM,
+    ),
+    Case(
+        "create a waiting-room tablet link",
+        "POST",
+        lambda w: reverse("portal:kiosk-link-new", args=[w.patient.uuid]),
+        CARE_TEAM_FORM,  # the link is shown once on the page (200), not behind a redirect
+        {"instruments": "phq9"},
+    ),
+    Case("adherence at this visit form", "GET", _adherence_url, CARE_TEAM_FORM),
+    Case(
+        "record adherence at this visit",
+        "POST",
+        _adherence_url,
+        CARE_TEAM_WRITE,
+        data_for=_adherence_form,
+    ),
+    Case(
+        "antidepressant trials",
+        "GET",
+        lambda w: reverse("prescribing:antidepressant-trials", args=[w.patient.uuid]),
+        CLINICAL_READ,
+    ),
+    Case(
+        "decide treatment-resistance suggestion",
+        "POST",
+        lambda w: reverse("prescribing:trd-suggestion-decide", args=[w.patient.uuid]),
+        PRESCRIBER_WRITE,
+        {"decision": "confirm"},
+    ),
+    Case(
         "worklist",
         "GET",
         lambda w: reverse("clinical:worklist"),
+        everyone(200, front_desk=403, clinic_admin=403),
+    ),
+    Case(
+        "measurement plan",
+        "GET",
+        lambda w: reverse("monitoring:measurement-plan", args=[w.patient.uuid]),
+        CLINICAL_READ,
+    ),
+    Case(
+        "set measurement plan item",
+        "POST",
+        lambda w: reverse("monitoring:measurement-plan", args=[w.patient.uuid]),
+        CARE_TEAM_WRITE,
+        {"instrument": "gad7", "interval_days": "28"},
+    ),
+    Case(
+        "due and overdue measures",
+        "GET",
+        lambda w: reverse("monitoring:due-list"),
+        everyone(200, front_desk=403, clinic_admin=403),
+    ),
+    Case(
+        "prescriber panel",
+        "GET",
+        lambda w: reverse("monitoring:panel"),
         everyone(200, front_desk=403, clinic_admin=403),
     ),
     Case(
@@ -427,6 +507,10 @@ def _clinical_state(world: World) -> tuple[object, ...]:
         SafetyOverride.objects.count(),
         tuple(Assessment.objects.order_by("pk").values_list("pk", "status")),
         tuple(SafetyAlert.objects.order_by("pk").values_list("pk", "resolved_at")),
+        KioskLink.objects.count(),
+        AdherenceRecord.objects.count(),
+        TrialSuggestionDecision.objects.count(),
+        tuple(MeasurementPlanItem.objects.order_by("pk").values_list("pk", "interval_days")),
     )
 
 

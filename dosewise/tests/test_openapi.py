@@ -40,7 +40,7 @@ def test_openapi_matches_snapshot() -> None:
 def test_every_operation_needs_a_token_and_documents_its_problems() -> None:
     schema = api.get_openapi_schema()
     operations = [op for path in schema["paths"].values() for op in path.values()]
-    assert len(operations) == 43
+    assert len(operations) == 50
     for operation in operations:
         assert operation["security"] == [{"ApiTokenAuth": []}]
         assert operation["responses"][401]["content"] == {
@@ -75,6 +75,7 @@ def test_input_schemas_refuse_unknown_fields() -> None:
     inputs = sorted(name for name in components if name.endswith("In"))
     assert inputs == [
         "AddendumIn",
+        "AdherenceIn",
         "AllergyIn",
         "AssessmentIn",
         "CareTeamJoinIn",
@@ -86,6 +87,7 @@ def test_input_schemas_refuse_unknown_fields() -> None:
         "OutsideMedicationIn",
         "PatientChangeIn",
         "PatientIn",
+        "PlanItemIn",
         "PrescriptionChangeIn",
         "PrescriptionIn",
         "ReasonIn",
@@ -94,6 +96,7 @@ def test_input_schemas_refuse_unknown_fields() -> None:
         "ReviewIn",
         "SafetyAssessmentIn",
         "StatusChangeIn",
+        "TrdDecisionIn",
     ]
     for name in inputs:
         assert components[name]["additionalProperties"] is False, name

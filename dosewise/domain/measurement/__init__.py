@@ -15,6 +15,7 @@ Plain values in, plain values out; dates are passed in. Three modules:
 
 from dosewise.domain.measurement.change import (
     INSTRUMENTS,
+    NO_RECENT_MEASURE_DAYS,
     PARTIAL_RESPONSE_PERCENT,
     RESPONSE_PERCENT,
     Assessment,
@@ -47,6 +48,7 @@ from dosewise.domain.measurement.trials import (
 )
 
 __all__ = [
+    "NO_RECENT_MEASURE_DAYS",
     "DEFAULT_TRIAL_WEEKS",
     "INSTRUMENTS",
     "PARTIAL_RESPONSE_PERCENT",

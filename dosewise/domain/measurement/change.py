@@ -121,6 +121,10 @@ INSTRUMENTS: Mapping[str, InstrumentRules] = {
 }
 
 # Percent reduction from the episode baseline.
+# A score older than this counts as "no recent measure" on panels and worklists (six weeks:
+# longer than the 2-4 week acute-phase cadence, brief §4.9).
+NO_RECENT_MEASURE_DAYS = 42
+
 RESPONSE_PERCENT = Threshold(
     50, "HEDIS DRR-E; MN Community Measurement NQF #1884 (brief §1.9)", Verification.VERIFIED
 )
