@@ -28,6 +28,7 @@ from dosewise.audit.services import record
 from dosewise.clinical.models import Assessment, Diagnosis, Encounter, SafetyAlert
 from dosewise.patients.models import Allergy, Patient, PatientQuerySet
 from dosewise.prescribing.models import Prescription
+from dosewise.prescribing.plan_models import Plan
 
 
 class Need(enum.Enum):
@@ -135,7 +136,9 @@ def get_patient(actor: Membership, patient_uuid: object, need: Need) -> Patient:
     return patient
 
 
-RecordT = TypeVar("RecordT", Encounter, Diagnosis, Allergy, Prescription, Assessment, SafetyAlert)
+RecordT = TypeVar(
+    "RecordT", Encounter, Diagnosis, Allergy, Prescription, Assessment, SafetyAlert, Plan
+)
 
 
 def get_patient_record(

@@ -27,6 +27,7 @@ from dosewise.monitoring.api import router as monitoring_router
 from dosewise.patients.api import router as patients_router
 from dosewise.prescribing.adherence_api import router as adherence_router
 from dosewise.prescribing.api import router as prescribing_router
+from dosewise.prescribing.plan_api import router as plans_router
 
 DESCRIPTION = """\
 Dosewise's JSON API. Authenticate with an API token (create one under your account):
@@ -81,6 +82,7 @@ api.add_router("", drugs_router)
 api.add_router("", prescribing_router)
 api.add_router("", monitoring_router)
 api.add_router("", adherence_router)
+api.add_router("", plans_router)
 
 # Last: any other path under /api/v1/ is a problem+json 404, not Django's HTML page.
 _unknown = Router()

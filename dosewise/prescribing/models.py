@@ -326,3 +326,6 @@ class TrialSuggestionDecision(models.Model):
 
     def __str__(self) -> str:
         return f"Treatment-resistance suggestion {self.get_decision_display().lower()}"
+
+
+from dosewise.prescribing.plan_models import Plan, PlanStep  # noqa: E402, F401

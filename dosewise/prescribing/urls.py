@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dosewise.prescribing import adherence_views, record_views, views
+from dosewise.prescribing import adherence_views, plan_views, record_views, views
 
 app_name = "prescribing"
 
@@ -88,5 +88,26 @@ urlpatterns += [
         "patients/<uuid:patient_uuid>/antidepressant-trials/decision/",
         adherence_views.trd_suggestion_decide,
         name="trd-suggestion-decide",
+    ),
+]
+
+urlpatterns += [
+    path("patients/<uuid:patient_uuid>/plans/", plan_views.plan_list, name="plan-list"),
+    path("patients/<uuid:patient_uuid>/plans/new/", plan_views.plan_new, name="plan-new"),
+    path("plans/<uuid:plan_uuid>/", plan_views.plan_detail, name="plan-detail"),
+    path("plans/<uuid:plan_uuid>/activate/", plan_views.plan_activate, name="plan-activate"),
+    path("plans/<uuid:plan_uuid>/pause/", plan_views.plan_pause, name="plan-pause"),
+    path("plans/<uuid:plan_uuid>/resume/", plan_views.plan_resume, name="plan-resume"),
+    path("plans/<uuid:plan_uuid>/stop/", plan_views.plan_stop, name="plan-stop"),
+    path("plans/<uuid:plan_uuid>/calendar/", plan_views.plan_calendar, name="plan-calendar"),
+    path("plans/<uuid:plan_uuid>/calendar.ics", plan_views.plan_ics, name="plan-ics"),
+    path("plan-steps/<uuid:step_uuid>/edit/", plan_views.plan_step_edit, name="plan-step-edit"),
+    path(
+        "plan-steps/<uuid:step_uuid>/confirm/",
+        plan_views.plan_step_confirm,
+        name="plan-step-confirm",
+    ),
+    path(
+        "plan-steps/<uuid:step_uuid>/repeat/", plan_views.plan_step_repeat, name="plan-step-repeat"
     ),
 ]

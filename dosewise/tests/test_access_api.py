@@ -33,6 +33,8 @@ from dosewise.prescribing.models import (
     SafetyOverride,
     TrialSuggestionDecision,
 )
+from dosewise.prescribing.plan_models import Plan, PlanStep
+from dosewise.prescribing.plans import PlanRequest, activate, create_plan
 from dosewise.tests.api_support import ApiClient, api_as
 from dosewise.tests.conftest import World
 
@@ -70,6 +72,21 @@ def care_team_write(status: int) -> dict[str, int]:
 
 
 TODAY = timezone.localdate().isoformat()
+
+
+def _plan(world: PrescribingWorld, *, active: bool = False) -> Plan:
+    """A sertraline taper of the world's active prescription, made on first use."""
+    found = Plan.objects.filter(patient=world.patient).first()
+    if found is None:
+        found = create_plan(
+            world.members["prescriber"],
+            world.patient,
+            PlanRequest(kind="taper", start=timezone.localdate()),
+            prescription=world.active,
+        )
+    if active and found.status == Plan.Status.DRAFT:
+        found = activate(world.members["prescriber"], found)
+    return found
 
 
 @dataclass
@@ -442,6 +459,33 @@ OPERATIONS = (
     Operation("due measures", "GET", lambda w: "/monitoring/due", clinical_read_list()),
     Operation("prescriber panel", "GET", lambda w: "/monitoring/panel", clinical_read_list()),
     Operation(
+        "plan a taper",
+        "POST",
+        lambda w: f"/patients/{w.patient.uuid}/plans",
+        {**care_team_write(201), "nurse": 422},
+        lambda w: {"kind": "taper", "start": TODAY, "prescription": str(w.active.uuid)},
+    ),
+    Operation("get plan", "GET", lambda w: f"/plans/{_plan(w).uuid}", clinical_read()),
+    Operation(
+        "activate plan",
+        "POST",
+        lambda w: f"/plans/{_plan(w).uuid}/activate",
+        {**care_team_write(200), "nurse": 422},
+    ),
+    Operation(
+        "confirm plan step",
+        "POST",
+        lambda w: f"/plan-steps/{_plan(w, active=True).steps.get(sequence=1).uuid}/confirm",
+        {**care_team_write(200), "nurse": 422},
+    ),
+    Operation(
+        "stop plan",
+        "POST",
+        lambda w: f"/plans/{_plan(w).uuid}/stop",
+        {**care_team_write(200), "nurse": 422},
+        lambda w: {"reason": "Patient preference"},
+    ),
+    Operation(
         "decide treatment-resistance suggestion",
         "POST",
         lambda w: f"/patients/{w.patient.uuid}/trd-suggestion-decision",
@@ -479,6 +523,8 @@ def _clinical_state(world: World) -> tuple[object, ...]:
         AdherenceRecord.objects.count(),
         TrialSuggestionDecision.objects.count(),
         tuple(MeasurementPlanItem.objects.order_by("pk").values_list("pk", "interval_days")),
+        tuple(Plan.objects.order_by("pk").values_list("pk", "status", "updated_at")),
+        tuple(PlanStep.objects.order_by("pk").values_list("pk", "status", "on", "daily_dose_mg")),
     )
 
 

@@ -33,6 +33,8 @@ from dosewise.prescribing.models import (
     SafetyOverride,
     TrialSuggestionDecision,
 )
+from dosewise.prescribing.plan_models import Plan, PlanStep
+from dosewise.prescribing.plans import PlanRequest, activate, create_plan
 from dosewise.tests.conftest import World
 
 PERSONAS = (
@@ -119,6 +121,26 @@ def _adherence_form(world: World) -> dict[str, object]:
         "on": timezone.localdate().isoformat(),
         f"status_{_prescription(world).uuid}": "taking-as-directed",
     }
+
+
+def _plan(world: World, *, active: bool = False) -> Plan:
+    """A sertraline taper of the world's prescription (a draft, or activated), made on first
+    use through the services."""
+    found = Plan.objects.filter(patient=world.patient).first()
+    if found is None:
+        found = create_plan(
+            world.members["prescriber"],
+            world.patient,
+            PlanRequest(kind="taper", start=timezone.localdate()),
+            prescription=_prescription(world),
+        )
+    if active and found.status == Plan.Status.DRAFT:
+        found = activate(world.members["prescriber"], found)
+    return found
+
+
+def _first_step(world: World, *, active: bool = False) -> PlanStep:
+    return _plan(world, active=active).steps.get(sequence=1)
 
 
 PHQ9_FORM = {
@@ -427,6 +449,92 @@ CASES = (
         {"decision": "confirm"},
     ),
     Case(
+        "treatment plans",
+        "GET",
+        lambda w: reverse("prescribing:plan-list", args=[w.patient.uuid]),
+        CLINICAL_READ,
+    ),
+    Case(
+        "plan a taper form",
+        "GET",
+        lambda w: (
+            reverse("prescribing:plan-new", args=[w.patient.uuid])
+            + f"?kind=taper&prescription={_prescription(w).uuid}"
+        ),
+        PRESCRIBER_FORM,
+    ),
+    Case(
+        "plan a taper",
+        "POST",
+        # The prescription is written before the state is read (the form names it).
+        lambda w: reverse("prescribing:plan-new", args=[_prescription(w).patient.uuid]),
+        PRESCRIBER_WRITE,
+        data_for=lambda w: {
+            "kind": "taper",
+            "start": timezone.localdate().isoformat(),
+            "prescription": str(_prescription(w).uuid),
+        },
+    ),
+    Case(
+        "treatment plan",
+        "GET",
+        lambda w: reverse("prescribing:plan-detail", args=[_plan(w).uuid]),
+        CLINICAL_READ,
+    ),
+    Case(
+        "activate plan",
+        "POST",
+        lambda w: reverse("prescribing:plan-activate", args=[_plan(w).uuid]),
+        PRESCRIBER_WRITE,
+    ),
+    Case(
+        "edit plan step",
+        "POST",
+        lambda w: reverse("prescribing:plan-step-edit", args=[_first_step(w).uuid]),
+        PRESCRIBER_WRITE,
+        data_for=lambda w: {
+            "on": _first_step(w).on.isoformat(),
+            "daily_dose_mg": "25",
+        },
+    ),
+    Case(
+        "repeat plan step",
+        "POST",
+        lambda w: reverse("prescribing:plan-step-repeat", args=[_first_step(w).uuid]),
+        PRESCRIBER_WRITE,
+    ),
+    Case(
+        "confirm plan step",
+        "POST",
+        lambda w: reverse("prescribing:plan-step-confirm", args=[_first_step(w, active=True).uuid]),
+        PRESCRIBER_WRITE,
+    ),
+    Case(
+        "pause plan",
+        "POST",
+        lambda w: reverse("prescribing:plan-pause", args=[_plan(w, active=True).uuid]),
+        PRESCRIBER_WRITE,
+    ),
+    Case(
+        "stop plan",
+        "POST",
+        lambda w: reverse("prescribing:plan-stop", args=[_plan(w).uuid]),
+        PRESCRIBER_WRITE,
+        {"reason": "Patient preference"},
+    ),
+    Case(
+        "plan calendar",
+        "GET",
+        lambda w: reverse("prescribing:plan-calendar", args=[_plan(w).uuid]),
+        CLINICAL_READ,
+    ),
+    Case(
+        "plan calendar file",
+        "GET",
+        lambda w: reverse("prescribing:plan-ics", args=[_plan(w).uuid]),
+        CLINICAL_READ,
+    ),
+    Case(
         "worklist",
         "GET",
         lambda w: reverse("clinical:worklist"),
@@ -511,6 +619,8 @@ def _clinical_state(world: World) -> tuple[object, ...]:
         AdherenceRecord.objects.count(),
         TrialSuggestionDecision.objects.count(),
         tuple(MeasurementPlanItem.objects.order_by("pk").values_list("pk", "interval_days")),
+        tuple(Plan.objects.order_by("pk").values_list("pk", "status", "updated_at")),
+        tuple(PlanStep.objects.order_by("pk").values_list("pk", "status", "on", "daily_dose_mg")),
     )
 
 

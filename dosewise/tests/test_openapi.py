@@ -40,7 +40,7 @@ def test_openapi_matches_snapshot() -> None:
 def test_every_operation_needs_a_token_and_documents_its_problems() -> None:
     schema = api.get_openapi_schema()
     operations = [op for path in schema["paths"].values() for op in path.values()]
-    assert len(operations) == 50
+    assert len(operations) == 55
     for operation in operations:
         assert operation["security"] == [{"ApiTokenAuth": []}]
         assert operation["responses"][401]["content"] == {
@@ -66,6 +66,8 @@ def test_paths_name_records_by_uuid_only() -> None:
         "encounter_uuid",
         "diagnosis_uuid",
         "prescription_uuid",
+        "plan_uuid",
+        "step_uuid",
         "drug_name",
     }
 
@@ -87,7 +89,10 @@ def test_input_schemas_refuse_unknown_fields() -> None:
         "OutsideMedicationIn",
         "PatientChangeIn",
         "PatientIn",
+        "PlanIn",
         "PlanItemIn",
+        "PlanStepConfirmIn",
+        "PlanStopIn",
         "PrescriptionChangeIn",
         "PrescriptionIn",
         "ReasonIn",
