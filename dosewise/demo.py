@@ -1,8 +1,11 @@
 """The demo clinic: fictional people created through the services, so the audit trail is real.
 
-Six patients also get a medication history (`STORIES`): prescriptions, dose changes, a switch,
+Nine patients also get a medication history (`STORIES`): prescriptions, dose changes, a switch,
 Schedule II renewals, a benzodiazepine reduction and reasoned safety overrides, each written
-through the prescribing services on the past day it happened.
+through the prescribing services on the past day it happened. Three of them have treatment plans
+(issue 7), made through the plan services: an active sertraline taper with one step confirmed and
+the next due today, an active cross-taper from paroxetine to sertraline starting in three days,
+and a draft lamotrigine titration beside valproate.
 
 Idempotent: running it again finds the demo organization and adds nothing.
 """
@@ -29,8 +32,10 @@ from dosewise.clinical.models import Diagnosis, Encounter
 from dosewise.domain.identifiers import DEA_SCHEDULES
 from dosewise.patients import services as patient_services
 from dosewise.patients.models import Allergy, Patient
+from dosewise.prescribing import plans
 from dosewise.prescribing import services as prescribing
 from dosewise.prescribing.models import Prescription, RegimenEvent
+from dosewise.prescribing.plan_models import Plan
 from dosewise.prescribing.services import OrderInput, SafetyDecision
 
 DEMO_ORGANIZATION = "Maple Grove Behavioral Health (demo)"
@@ -498,13 +503,115 @@ def _methylphenidate_series(chart: _Chart) -> None:
         )
 
 
+def _sertraline_taper(chart: _Chart) -> None:
+    """Recurrent depression in remission for a year on sertraline 100 mg: the patient and
+    prescriber agree to stop. A hyperbolic taper (25% every 2 weeks) began two weeks ago; its
+    first step (75 mg) was confirmed then and the second (62.5 mg) is due today."""
+    start = prescribing.prescribe(
+        chart.prescriber,
+        chart.patient,
+        chart.order(0, "sertraline", "50", refills=2),
+        today=chart.day(0),
+    )
+    raised = prescribing.change_dose(
+        chart.prescriber,
+        start,
+        chart.order(28, "sertraline", "100", refills=11),
+        reason=Reason.TITRATION,
+        reason_text="Partial response after 4 weeks (PHQ-9 19 to 13); no side effects.",
+        today=chart.day(28),
+    )
+    for day, total in ((0, 19), (28, 13), (84, 6), (196, 3), (392, 2)):
+        _measure(chart, day, "phq9", total)
+    begun = chart.day(406)
+    plan = plans.create_plan(
+        chart.prescriber,
+        chart.patient,
+        plans.PlanRequest(
+            kind=Plan.Kind.TAPER,
+            start=begun,
+            method="hyperbolic",
+            step_percent=Decimal(25),
+            interval_days=14,
+        ),
+        prescription=raised,
+        reason="In remission for a year (PHQ-9 2); the patient would like to stop.",
+        today=begun,
+    )
+    plans.activate(chart.prescriber, plan)
+    plans.confirm_step(chart.prescriber, plan.steps.get(sequence=1), today=begun)
+
+
+def _paroxetine_cross_taper(chart: _Chart) -> None:
+    """PTSD: paroxetine 20 mg helped the nightmares but brought weight gain and sedation; a
+    cross-taper to sertraline 50 mg (paroxetine down while sertraline starts) begins in three
+    days, activated after today's visit."""
+    paroxetine = prescribing.prescribe(
+        chart.prescriber,
+        chart.patient,
+        chart.order(0, "paroxetine", "20", refills=2),
+        today=chart.day(0),
+    )
+    plan = plans.create_plan(
+        chart.prescriber,
+        chart.patient,
+        plans.PlanRequest(
+            kind=Plan.Kind.SWITCH,
+            start=chart.today + dt.timedelta(days=3),
+            to_drug="sertraline",
+            to_mg=Decimal(50),
+            strategy="cross-taper",
+        ),
+        prescription=paroxetine,
+        reason="Weight gain (4 kg) and daytime sedation on paroxetine; symptoms improved.",
+        today=chart.today,
+    )
+    plans.activate(chart.prescriber, plan)
+
+
+def _lamotrigine_with_valproate(chart: _Chart) -> None:
+    """Bipolar II: on divalproex 500 mg twice daily; recurrent depressive episodes, so
+    lamotrigine is added. The draft titration follows the label's slower schedule with valproate
+    (25 mg every other day for two weeks) and waits for the prescriber's review."""
+    prescribing.prescribe(
+        chart.prescriber,
+        chart.patient,
+        chart.order(
+            0,
+            "valproate",
+            "500",
+            form="delayed-release tablet (divalproex)",
+            times_per_day=2,
+            timings=("morning", "bedtime"),
+            refills=2,
+        ),
+        today=chart.day(0),
+    )
+    plans.create_plan(
+        chart.prescriber,
+        chart.patient,
+        plans.PlanRequest(
+            kind=Plan.Kind.TITRATION,
+            start=chart.today + dt.timedelta(days=7),
+            drug="lamotrigine",
+            to_mg=Decimal(100),
+        ),
+        indication=chart.diagnosis,
+        reason="Depressive episodes despite valproate; lamotrigine for bipolar depression.",
+        today=chart.today,
+    )
+
+
 STORIES: dict[int, _Story] = {
     0: _Story(100, _sertraline_titrated),  # F33.1 recurrent depression
     1: _Story(180, _escitalopram_to_bupropion),  # F32.1 depression, single episode
     2: _Story(45, _escitalopram_rechallenge),  # F41.1 generalized anxiety
     3: _Story(120, _panic_with_clonazepam_taper),  # F41.0 panic disorder
+    4: _Story(90, _lamotrigine_with_valproate),  # F31.81 bipolar II
     5: _Story(160, _lithium_with_lisinopril),  # F31.32 bipolar I, depressed
     7: _Story(150, _methylphenidate_series),  # F90.0 ADHD, inattentive
+    8: _Story(120, _paroxetine_cross_taper),  # F43.12 PTSD, chronic
+    10: _Story(420, _sertraline_taper),  # F33.1 recurrent depression, in remission
 }
 
 

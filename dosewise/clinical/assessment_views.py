@@ -34,6 +34,7 @@ from dosewise.domain.scales import Instrument, UnknownInstrument, default_instru
 from dosewise.forms import apply_errors
 from dosewise.patients.models import CareTeamMember, Patient
 from dosewise.prescribing.models import RegimenEvent
+from dosewise.prescribing.plan_models import Plan, PlanStep
 from dosewise.prescribing.record_views import medication_record
 
 CLINICAL_ROLES = (Membership.Role.PRESCRIBER, Membership.Role.NURSE)
@@ -569,7 +570,8 @@ class OverdueRow:
 @require_GET
 def worklist(request: HttpRequest) -> HttpResponse:
     """Open safety alerts (the member's care-team patients first, most recent first), then the
-    member's patients whose latest PHQ-9 or GAD-7 is older than 6 weeks."""
+    plan steps due today or overdue on the member's patients' active plans (one query), then
+    the member's patients whose latest PHQ-9 or GAD-7 is older than 6 weeks."""
     actor: Membership = request.membership  # type: ignore[attr-defined]
     mine = CareTeamMember.objects.current().filter(patient=OuterRef("patient"), user=actor.user)
     alerts = list(
@@ -582,6 +584,17 @@ def worklist(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     cutoff = timezone.now() - dt.timedelta(days=STALE_AFTER_DAYS)
     my_patients = CareTeamMember.objects.current().filter(user=actor.user).values("patient")
+    due_steps = list(
+        PlanStep.objects.filter(
+            status=PlanStep.Status.PLANNED,
+            on__lte=today,
+            plan__status=Plan.Status.ACTIVE,
+            plan__organization=actor.organization,
+            plan__patient__in=my_patients,
+        )
+        .select_related("plan__patient")
+        .order_by("on", "plan__patient__family_name", "plan__patient__given_name", "sequence")
+    )
     overdue = [
         OverdueRow(
             patient_uuid=str(row["patient__uuid"]),
@@ -612,10 +625,12 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "worklist.read",
         actor=actor.user,
         organization=actor.organization,
-        detail={"alerts": len(alerts), "overdue": len(overdue)},
+        detail={"alerts": len(alerts), "plan_steps": len(due_steps), "overdue": len(overdue)},
     )
     context = {
         "alerts": alerts,
+        "due_steps": due_steps,
+        "today": today,
         "overdue": overdue,
         "stale_after_days": STALE_AFTER_DAYS,
     }

@@ -328,4 +328,5 @@ class TrialSuggestionDecision(models.Model):
         return f"Treatment-resistance suggestion {self.get_decision_display().lower()}"
 
 
+from dosewise.prescribing.checkin_models import PlanStepCheckIn  # noqa: E402, F401
 from dosewise.prescribing.plan_models import Plan, PlanStep  # noqa: E402, F401

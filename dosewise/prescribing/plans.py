@@ -665,11 +665,13 @@ def confirm_step(
                 today=today,
             )
         event = written.events.order_by("id").last()
+        # The prescription written is what the patient takes: the calendar follows it.
+        locked.take = written.sig
     locked.status = PlanStep.Status.CONFIRMED
     locked.confirmed_by = actor.user
     locked.confirmed_at = timezone.now()
     locked.regimen_event = event
-    locked.save(update_fields=["status", "confirmed_by", "confirmed_at", "regimen_event"])
+    locked.save(update_fields=["status", "confirmed_by", "confirmed_at", "regimen_event", "take"])
     _audit(
         actor,
         "plan.confirm-step",

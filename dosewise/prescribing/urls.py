@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dosewise.prescribing import adherence_views, plan_views, record_views, views
+from dosewise.prescribing import adherence_views, checkin_views, plan_views, record_views, views
 
 app_name = "prescribing"
 
@@ -110,4 +110,8 @@ urlpatterns += [
     path(
         "plan-steps/<uuid:step_uuid>/repeat/", plan_views.plan_step_repeat, name="plan-step-repeat"
     ),
+]
+
+urlpatterns += [
+    path("plans/<uuid:plan_uuid>/check-in/", checkin_views.plan_check_in, name="plan-check-in"),
 ]

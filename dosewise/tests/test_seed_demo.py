@@ -16,6 +16,7 @@ from dosewise.clinical.models import Diagnosis, Encounter
 from dosewise.patients.models import Patient
 from dosewise.prescribing import services
 from dosewise.prescribing.models import Prescription, RegimenEvent, SafetyOverride
+from dosewise.prescribing.plan_models import Plan, PlanStep
 
 TODAY = dt.date(2026, 11, 27)
 
@@ -73,13 +74,13 @@ def test_seed_demo_on_an_empty_database() -> None:
     assert "dr.patel" in out.getvalue()
     assert "TOTP secret" in out.getvalue()
 
-    assert (Prescription.objects.count(), RegimenEvent.objects.count()) == (23, 23)
+    assert (Prescription.objects.count(), RegimenEvent.objects.count()) == (28, 28)
     assert SafetyOverride.objects.count() == 2
 
     events = AuditEvent.objects.count()
     call_command("seed_demo", stdout=io.StringIO())
     assert Patient.objects.count() == 40
-    assert (Prescription.objects.count(), RegimenEvent.objects.count()) == (23, 23)
+    assert (Prescription.objects.count(), RegimenEvent.objects.count()) == (28, 28)
     assert AuditEvent.objects.count() == events
     call_command("verify_audit", stdout=io.StringIO())
 
@@ -275,7 +276,7 @@ def test_demo_regimens_are_audited_and_seeded_only_once(demo_clinic: Organizatio
     assert AuditEvent.objects.filter(action__startswith="regimen.").count() == (
         RegimenEvent.objects.count()
     )
-    assert RegimenEvent.objects.count() == 23
+    assert RegimenEvent.objects.count() == 28
     assert not Prescription.objects.filter(source="prescribed", indication__isnull=True).exists()
     call_command("verify_audit", stdout=io.StringIO())
 
@@ -311,3 +312,107 @@ def test_demo_scores_show_a_response_and_an_open_suicide_alert(demo_clinic: Orga
     ) == [("gad7", 15), ("gad7", 11), ("gad7", 8)]
     alert = SafetyAlert.objects.get()
     assert (alert.patient.mrn, alert.kind, alert.resolved_at) == ("DW-1002", "suicide_risk", None)
+
+
+def _steps(mrn: str) -> list[tuple[int, dt.date, str, Decimal, str, int]]:
+    return list(
+        PlanStep.objects.filter(plan__patient__mrn=mrn)
+        .order_by("sequence")
+        .values_list("sequence", "on", "drug", "daily_dose_mg", "status", "every_days")
+    )
+
+
+def test_demo_has_an_active_sertraline_taper_with_a_step_due_today(
+    demo_clinic: Organization,
+) -> None:
+    """DW-1011 (recurrent depression, a year in remission): a hyperbolic taper from 100 mg,
+    begun two weeks ago; step 1 (75 mg) confirmed then, step 2 (62.5 mg) due today."""
+    plan = Plan.objects.get(patient__mrn="DW-1011")
+    assert (plan.kind, plan.status, plan.drug, plan.to_drug) == (
+        "taper",
+        "active",
+        "sertraline",
+        "",
+    )
+    assert plan.indication is not None
+    assert plan.indication.code == "F33.1"
+    steps = _steps("DW-1011")
+    assert len(steps) == 13
+    assert steps[:3] == [
+        (1, _days_ago(14), "sertraline", Decimal(75), "confirmed", 1),
+        (2, TODAY, "sertraline", Decimal("62.5"), "planned", 1),
+        (3, _days_ago(-14), "sertraline", Decimal(50), "planned", 1),
+    ]
+    assert steps[-1] == (13, _days_ago(-154), "sertraline", Decimal(0), "planned", 1)
+    assert _history("DW-1011") == [
+        ("started", "sertraline", Decimal(50), "new-treatment", _days_ago(420)),
+        ("dose_changed", "sertraline", Decimal(100), "titration", _days_ago(392)),
+        ("dose_changed", "sertraline", Decimal(75), "titration", _days_ago(14)),
+    ]
+    confirmed = PlanStep.objects.get(plan=plan, sequence=1)
+    assert confirmed.regimen_event is not None
+    assert confirmed.regimen_event.daily_mg == Decimal(75)
+    assert _current("DW-1011") == [("sertraline", Decimal(75), "prescribed")]
+
+
+def test_demo_has_an_active_cross_taper_from_paroxetine_to_sertraline(
+    demo_clinic: Organization,
+) -> None:
+    """DW-1009 (PTSD): paroxetine 20 mg down in weekly steps while sertraline 50 mg starts, from
+    three days ahead; nothing confirmed yet, so the history is only the paroxetine start."""
+    plan = Plan.objects.get(patient__mrn="DW-1009")
+    assert (plan.kind, plan.status, plan.drug, plan.to_drug) == (
+        "switch",
+        "active",
+        "paroxetine",
+        "sertraline",
+    )
+    assert plan.parameters["strategy"] == "cross-taper"
+    assert _steps("DW-1009") == [
+        (1, _days_ago(-3), "paroxetine", Decimal(15), "planned", 1),
+        (2, _days_ago(-3), "sertraline", Decimal(50), "planned", 1),
+        (3, _days_ago(-10), "paroxetine", Decimal(10), "planned", 1),
+        (4, _days_ago(-17), "paroxetine", Decimal(5), "planned", 1),
+        (5, _days_ago(-24), "paroxetine", Decimal(0), "planned", 1),
+    ]
+    assert _history("DW-1009") == [
+        ("started", "paroxetine", Decimal(20), "new-treatment", _days_ago(120)),
+    ]
+
+
+def test_demo_has_a_draft_lamotrigine_titration_beside_valproate(
+    demo_clinic: Organization,
+) -> None:
+    """DW-1005 (bipolar II) on divalproex 1000 mg/day: the draft titration follows the label's
+    schedule with valproate, starting with 25 mg every other day."""
+    plan = Plan.objects.get(patient__mrn="DW-1005")
+    assert (plan.kind, plan.status, plan.drug, plan.prescription) == (
+        "titration",
+        "draft",
+        "lamotrigine",
+        None,
+    )
+    assert _steps("DW-1005") == [
+        (1, _days_ago(-7), "lamotrigine", Decimal(25), "planned", 2),
+        (2, _days_ago(-21), "lamotrigine", Decimal(25), "planned", 1),
+        (3, _days_ago(-35), "lamotrigine", Decimal(50), "planned", 1),
+        (4, _days_ago(-42), "lamotrigine", Decimal(100), "planned", 1),
+    ]
+    assert _current("DW-1005") == [("valproate", Decimal(1000), "prescribed")]
+
+
+def test_demo_plans_are_audited_and_seeded_only_once(demo_clinic: Organization) -> None:
+    assert Plan.objects.count() == 3
+    assert PlanStep.objects.count() == 22
+    assert sorted(
+        AuditEvent.objects.filter(action__startswith="plan.").values_list("action", flat=True)
+    ) == [
+        "plan.activate",
+        "plan.activate",
+        "plan.confirm-step",
+        "plan.create",
+        "plan.create",
+        "plan.create",
+    ]
+    demo.seed(today=TODAY)
+    assert (Plan.objects.count(), PlanStep.objects.count()) == (3, 22)
