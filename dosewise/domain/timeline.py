@@ -96,6 +96,7 @@ class Bar:
     title: str
     is_ongoing: bool
     is_entered_in_error: bool
+    is_planned: bool = False  # a plan step ahead of today, not yet confirmed
 
 
 @dataclass(frozen=True)
@@ -289,12 +290,15 @@ class _Step:
     start: dt.date
     end: dt.date | None
     is_entered_in_error: bool
+    is_planned: bool = False
 
 
 def _continues(previous: _Step, step: _Step) -> bool:
-    return previous.end == step.start and (previous.mg, previous.is_entered_in_error) == (
+    same = (previous.mg, previous.is_entered_in_error, previous.is_planned)
+    return previous.end == step.start and same == (
         step.mg,
         step.is_entered_in_error,
+        step.is_planned,
     )
 
 
@@ -303,6 +307,7 @@ def _steps(
     drug_of: dict[int, str],
     dose_of: dict[int, Decimal],
     entered_in_error: frozenset[int],
+    planned: frozenset[int] = frozenset(),
 ) -> list[_Step]:
     """The active intervals as dose steps: a renewal at the same dose continues the step
     instead of starting a new bar (monthly renewals would otherwise slice the lane)."""
@@ -316,6 +321,7 @@ def _steps(
             start=interval.start,
             end=interval.end,
             is_entered_in_error=interval.prescription in entered_in_error,
+            is_planned=interval.prescription in planned,
         )
         index = last_of_drug.get(step.drug)
         if index is not None and _continues(steps[index], step):
@@ -331,12 +337,15 @@ def layout(
     *,
     today: dt.date,
     entered_in_error: frozenset[int] = frozenset(),
+    planned: frozenset[int] = frozenset(),
 ) -> Layout:
     """Place every lane, bar, hold and marker of a patient's medication history.
 
     Lanes are ordered by the drug's first event; each lane scales its bars to its own largest
     daily dose (lithium 900 mg and aripiprazole 5 mg share a chart). The time axis runs from
     the month of the first event to the month after `today` (or the last event, if later).
+    `planned` names the (synthetic) prescriptions of plan steps not yet confirmed: their bars
+    are drawn apart from the recorded history.
     """
     ordered = sorted(events, key=lambda e: (e.effective_on, e.sequence))
     if not ordered:
@@ -371,7 +380,7 @@ def layout(
         lane_max[drug_of[prescription]] = max(lane_max[drug_of[prescription]], mg)
 
     bars: dict[str, list[Bar]] = {drug: [] for drug in drugs}
-    for step in _steps(ordered, drug_of, dose_of, entered_in_error):
+    for step in _steps(ordered, drug_of, dose_of, entered_in_error, planned):
         top = lane_top[step.drug]
         maximum = lane_max[step.drug]
         height = float(BAR_MAX_HEIGHT) * float(step.mg / maximum) if maximum else 0.0
@@ -380,8 +389,10 @@ def layout(
         width = _round(max(scale.x(step.end or end) - x0, 1.0))
         label = mg_per_day(step.mg)
         until = step.end.isoformat() if step.end else "now"
-        title = f"{step.drug} {label}, {step.start.isoformat()} to {until}" + (
-            " (entered in error)" if step.is_entered_in_error else ""
+        title = (
+            f"{step.drug} {label}, {step.start.isoformat()} to {until}"
+            + (" (entered in error)" if step.is_entered_in_error else "")
+            + (" (planned)" if step.is_planned else "")
         )
         bars[step.drug].append(
             Bar(
@@ -400,6 +411,7 @@ def layout(
                 title=title,
                 is_ongoing=step.end is None,
                 is_entered_in_error=step.is_entered_in_error,
+                is_planned=step.is_planned,
             )
         )
 

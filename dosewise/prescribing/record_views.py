@@ -25,6 +25,7 @@ from dosewise.domain import regimen, timeline
 from dosewise.domain.sig import SigError, in_words
 from dosewise.patients.models import Patient
 from dosewise.prescribing.models import Prescription, RegimenEvent
+from dosewise.prescribing.plan_models import Plan, PlanStep
 
 CLINICAL_ROLES = (Membership.Role.PRESCRIBER, Membership.Role.NURSE)
 # Units counted in whole pieces take a plural; measures (mL, mg) do not.
@@ -134,6 +135,59 @@ def medication_record(patient: Patient, *, on: dt.date) -> MedicationRecord:
     return MedicationRecord(rows, event_rows, timeline_events, entered_in_error)
 
 
+def planned_events(
+    patient: Patient, record: MedicationRecord, *, today: dt.date
+) -> tuple[list[timeline.TimelineEvent], frozenset[int]]:
+    """Steps of active plans not yet confirmed, as timeline events on synthetic prescriptions
+    (negative ids), so the timeline draws them ahead of the recorded history, marked planned."""
+    steps = PlanStep.objects.filter(
+        plan__patient=patient, plan__status=Plan.Status.ACTIVE, status=PlanStep.Status.PLANNED
+    ).order_by("on", "plan_id", "sequence")
+    recorded = [event.as_regimen_event() for event in record.timeline_events]
+    active = regimen.active_on(recorded, today)
+    current = {e.drug: e.prescription for e in record.timeline_events if e.prescription in active}
+    sequence = max((e.sequence for e in record.timeline_events), default=0)
+    events: list[timeline.TimelineEvent] = []
+    planned: set[int] = set()
+    for step in steps:
+        sequence += 1
+        previous = current.get(step.drug)
+        reason = f"Planned: {step.take}"
+        if step.daily_dose_mg == 0:
+            if previous is None:
+                continue
+            events.append(
+                timeline.TimelineEvent(
+                    sequence,
+                    regimen.EventKind.DISCONTINUED,
+                    previous,
+                    step.on,
+                    step.drug,
+                    step.daily_dose_mg,
+                    reason=reason,
+                )
+            )
+            del current[step.drug]
+            continue
+        synthetic = -step.pk
+        kind = regimen.EventKind.DOSE_CHANGED if previous else regimen.EventKind.STARTED
+        events.append(
+            timeline.TimelineEvent(
+                sequence,
+                kind,
+                synthetic,
+                step.on,
+                step.drug,
+                step.daily_dose_mg,
+                reason=reason,
+                replaces=previous,
+            )
+        )
+        planned.add(synthetic)
+        current[step.drug] = synthetic
+    return events, frozenset(planned)
+
+
 @member_required(*CLINICAL_ROLES)
 @require_GET
 def medication_history(request: HttpRequest, patient_uuid: str) -> HttpResponse:
@@ -142,13 +196,17 @@ def medication_history(request: HttpRequest, patient_uuid: str) -> HttpResponse:
     patient = get_patient(actor, patient_uuid, Need.CHART)
     today = timezone.localdate()
     history = medication_record(patient, on=today)
+    ahead, planned = planned_events(patient, history, today=today)
     context = {
         "patient": patient,
         "today": today,
         "regimen": history.regimen,
         "events": list(reversed(history.events)),  # newest first
         "layout": timeline.layout(
-            history.timeline_events, today=today, entered_in_error=history.entered_in_error
+            [*history.timeline_events, *ahead],
+            today=today,
+            entered_in_error=history.entered_in_error,
+            planned=planned,
         ),
         "event_kinds": RegimenEvent.Kind.choices,
         "on_care_team": is_on_care_team(actor, patient),

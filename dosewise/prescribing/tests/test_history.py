@@ -27,7 +27,7 @@ from dosewise.tests.test_query_counts import CHART_QUERIES
 
 # Pinned like the chart's (see dosewise/tests/test_query_counts.py): a change is a decision.
 _AUDIT_LOCK = 1 if connection.vendor == "postgresql" else 0
-HISTORY_QUERIES = 15 + _AUDIT_LOCK
+HISTORY_QUERIES = 16 + _AUDIT_LOCK  # + the plan steps still planned
 
 
 def days_ago(days: int) -> dt.date:
@@ -443,3 +443,42 @@ def test_a_prescription_entered_in_error_stays_visible_and_marked(
     assert [row.is_entered_in_error for row in response.context["events"]] == [True, True]
     assert response.context["regimen"] == []
     assert response.content.decode().count('<span class="tag">Entered in error</span>') == 2
+
+
+def test_planned_taper_steps_show_ahead_of_today(client_for, prescriber, patient) -> None:  # type: ignore[no-untyped-def]
+    """An active taper's unconfirmed steps are drawn ahead of today, marked planned."""
+    from django.utils import timezone
+
+    from dosewise.clinical import services as clinical
+    from dosewise.prescribing import plans
+    from dosewise.prescribing.services import OrderInput
+
+    today = timezone.localdate()
+    depression = clinical.add_diagnosis(prescriber, patient, code="F33.1", today=today)
+    current = services.prescribe(
+        prescriber,
+        patient,
+        OrderInput(
+            drug="sertraline",
+            form="tablet",
+            strength_mg=Decimal(50),
+            dose_amount=Decimal(2),
+            dose_unit="tablet",
+            times_per_day=Decimal(1),
+            start_on=today,
+            days_supply=30,
+            indication=depression,
+        ),
+        today=today,
+    )
+    request = plans.PlanRequest(
+        kind="taper", start=today + dt.timedelta(days=7), step_percent=Decimal(25)
+    )
+    plan = plans.create_plan(prescriber, patient, request, prescription=current)
+    plans.activate(prescriber, plan)
+    url = reverse("prescribing:medication-history", args=[patient.uuid])
+    page = client_for(prescriber).get(url).content.decode()
+    planned_bars = page.count('class="dose planned"') + page.count('class="dose ongoing planned"')
+    steps_with_dose = plan.steps.exclude(daily_dose_mg=0).count()
+    assert planned_bars == steps_with_dose
+    assert "(planned)" in page
