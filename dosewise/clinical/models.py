@@ -311,3 +311,6 @@ class SafetyAlert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.patient})"
+
+
+from dosewise.clinical.observation_models import Observation  # noqa: E402, F401

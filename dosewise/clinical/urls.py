@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dosewise.clinical import assessment_views, drug_views, views
+from dosewise.clinical import assessment_views, drug_views, observation_views, views
 
 app_name = "clinical"
 
@@ -46,6 +46,16 @@ urlpatterns = [
         "safety-alerts/<uuid:alert_uuid>/resolve/",
         assessment_views.safety_alert_resolve,
         name="safety-alert-resolve",
+    ),
+    path(
+        "patients/<uuid:patient_uuid>/observations/",
+        observation_views.observation_list,
+        name="observation-list",
+    ),
+    path(
+        "patients/<uuid:patient_uuid>/observations/new/",
+        observation_views.observation_new,
+        name="observation-new",
     ),
     path("worklist/", assessment_views.worklist, name="worklist"),
     path("icd10cm/", views.icd10_search, name="icd10-search"),

@@ -22,6 +22,7 @@ from dosewise.access import Need, write_service
 from dosewise.accounts.models import Membership
 from dosewise.audit.services import record
 from dosewise.clinical.models import Diagnosis, Encounter
+from dosewise.clinical.observations import latest_labs
 from dosewise.domain import controlled
 from dosewise.domain import regimen as history
 from dosewise.domain.ages import age_in_years
@@ -145,6 +146,7 @@ def chart_facts(patient: Patient, *, on: dt.date) -> PatientFacts:
         allergies=tuple(allergies),
         intolerances=tuple(intolerances),
         conditions=tuple(sorted(set(conditions))),
+        labs=latest_labs(patient, on=on),
     )
 
 
