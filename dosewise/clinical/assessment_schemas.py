@@ -118,11 +118,17 @@ class SafetyAssessmentIn(InSchema):
 
 
 class SafetyAlertOut(Schema):
+    """An urgent alert and what raised it: an administration (`assessment`), a lab result
+    (`observation`) or a side-effect report (`side_effect`); the other two are null."""
+
     uuid: UUID
     patient: UUID
     kind: str
-    assessment: UUID
-    instrument_name: str
+    reason: str
+    assessment: UUID | None
+    observation: UUID | None
+    side_effect: UUID | None
+    instrument_name: str | None
     created_at: dt.datetime
     resolved_at: dt.datetime | None
     resolved_by: PersonOut | None
@@ -133,12 +139,20 @@ class SafetyAlertOut(Schema):
         return obj.patient.uuid
 
     @staticmethod
-    def resolve_assessment(obj: SafetyAlert) -> UUID:
-        return obj.assessment.uuid
+    def resolve_assessment(obj: SafetyAlert) -> UUID | None:
+        return obj.assessment.uuid if obj.assessment else None
 
     @staticmethod
-    def resolve_instrument_name(obj: SafetyAlert) -> str:
-        return obj.assessment.instrument_name
+    def resolve_observation(obj: SafetyAlert) -> UUID | None:
+        return obj.observation.uuid if obj.observation else None
+
+    @staticmethod
+    def resolve_side_effect(obj: SafetyAlert) -> UUID | None:
+        return obj.side_effect.uuid if obj.side_effect else None
+
+    @staticmethod
+    def resolve_instrument_name(obj: SafetyAlert) -> str | None:
+        return obj.assessment.instrument_name if obj.assessment else None
 
 
 class TrendPointOut(Schema):

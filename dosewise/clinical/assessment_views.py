@@ -247,7 +247,8 @@ def _banner(
 
 
 def open_alert_banners(patient: Patient) -> list[AlertBanner]:
-    """The patient's open safety alerts with the answers that raised them (one query)."""
+    """The patient's open safety alerts with the answers that raised them (one query); an
+    alert raised by a lab result or a side-effect report carries its reason instead."""
     alerts = (
         SafetyAlert.objects.open()
         .filter(patient=patient)
@@ -256,6 +257,8 @@ def open_alert_banners(patient: Patient) -> list[AlertBanner]:
     )
     return [
         _banner(alert, _instrument(alert.assessment.instrument), alert.assessment.answers)
+        if alert.assessment is not None
+        else AlertBanner(alert, [])
         for alert in alerts
     ]
 

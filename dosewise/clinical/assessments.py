@@ -10,16 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
-from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from dosewise.access import Need, write_service
 from dosewise.accounts.models import Membership
 from dosewise.audit.services import record
+from dosewise.clinical.alerts import raise_alert
 from dosewise.clinical.models import Assessment, Encounter, SafetyAlert
 from dosewise.domain.scales import ScoreInputError, UnknownInstrument, default_instruments, score
 from dosewise.patients.models import Patient
@@ -27,31 +24,6 @@ from dosewise.records import mark_entered_in_error
 
 # Flags that must reach a clinician at once, in the order they are shown.
 URGENT_FLAGS = ("acute_risk", "suicide_risk")
-
-
-def _notify(alert: SafetyAlert) -> None:
-    """Email the patient's treating prescribers and the on-call contact (no PHI in the body)."""
-    prescribers = Membership.objects.filter(
-        organization=alert.organization,
-        role=Membership.Role.PRESCRIBER,
-        is_active=True,
-        user__care_team_places__patient=alert.patient,
-        user__care_team_places__ended_at__isnull=True,
-    ).values_list("user__email", flat=True)
-    recipients = sorted(
-        {email for email in prescribers if email} | {alert.organization.on_call_email} - {""}
-    )
-    if not recipients:
-        return
-    link = settings.SITE_URL + reverse("patients:patient-chart", args=[alert.patient.uuid])
-    send_mail(
-        f"Dosewise urgent: {alert.get_kind_display()}",
-        "A screening answer needs a clinician's safety assessment now.\n"
-        f"Open the chart (sign-in required): {link}\n"
-        "This message contains no patient details by design.",
-        None,
-        recipients,
-    )
 
 
 @write_service(Need.CLINICAL_WRITE)
@@ -113,28 +85,15 @@ def record_assessment(
     )
     for flag in URGENT_FLAGS:
         if flag in result.flags:
-            _raise_alert(actor, assessment, kind=flag)
+            raise_alert(
+                actor,
+                patient,
+                kind=flag,
+                reason=f"{assessment.instrument_name}: {SafetyAlert.Kind(flag).label.lower()}",
+                assessment=assessment,
+            )
             break  # one alert per administration: acute risk outranks a positive screen
     return assessment
-
-
-def _raise_alert(actor: Membership, assessment: Assessment, *, kind: str) -> SafetyAlert:
-    alert = SafetyAlert.objects.create(
-        organization=assessment.organization,
-        patient=assessment.patient,
-        assessment=assessment,
-        kind=kind,
-    )
-    record(
-        "safety-alert.raise",
-        actor=actor.user,
-        organization=assessment.organization,
-        patient=assessment.patient,
-        target=alert,
-        detail={"kind": kind, "instrument": assessment.instrument},
-    )
-    transaction.on_commit(lambda: _notify(alert))
-    return alert
 
 
 @write_service(Need.CLINICAL_WRITE)

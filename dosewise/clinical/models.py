@@ -275,12 +275,16 @@ class SafetyAlertQuerySet(models.QuerySet["SafetyAlert"]):
 
 
 class SafetyAlert(models.Model):
-    """An urgent alert raised by a positive suicide item or ASQ screen. It stays on the chart
-    and at the top of the prescriber's worklist until a clinician records a safety assessment."""
+    """An urgent alert: a positive suicide item or ASQ screen, a critical lab result, or a
+    severe side effect (or a rash on a drug with a serious-rash warning). It stays on the chart
+    and at the top of the clinicians' worklists until a clinician records what was done."""
 
     class Kind(models.TextChoices):
         SUICIDE_RISK = "suicide_risk", "Suicide risk screen positive"
         ACUTE_RISK = "acute_risk", "Acute suicide risk"
+        CRITICAL_LAB = "critical_lab", "Critical lab result"
+        SEVERE_SIDE_EFFECT = "severe_side_effect", "Severe side effect"
+        SERIOUS_RASH = "serious_rash", "Rash on a drug with a serious-rash warning"
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(
@@ -289,13 +293,33 @@ class SafetyAlert(models.Model):
     patient = models.ForeignKey(
         "patients.Patient", on_delete=models.PROTECT, related_name="safety_alerts"
     )
-    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="alerts")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # What raised the alert: exactly one of these three.
+    assessment = models.ForeignKey(
+        Assessment, null=True, blank=True, on_delete=models.PROTECT, related_name="alerts"
+    )
+    observation = models.ForeignKey(
+        "clinical.Observation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alerts",
+    )
+    side_effect = models.ForeignKey(
+        "prescribing.SideEffectReport",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="alerts",
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    # Why, in a clinician's words, e.g. "Lithium 1.6 mmol/L (critical at or above 1.5)".
+    reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The clinician's answer: the safety assessment, or for a lab or side effect the action taken.
     safety_assessment = models.TextField(blank=True)
 
     objects = SafetyAlertQuerySet.as_manager()
@@ -306,8 +330,32 @@ class SafetyAlert(models.Model):
             models.CheckConstraint(
                 condition=Q(resolved_at__isnull=True) | ~Q(safety_assessment=""),
                 name="resolved_alert_has_safety_assessment",
-            )
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        assessment__isnull=False,
+                        observation__isnull=True,
+                        side_effect__isnull=True,
+                    )
+                    | Q(
+                        assessment__isnull=True,
+                        observation__isnull=False,
+                        side_effect__isnull=True,
+                    )
+                    | Q(
+                        assessment__isnull=True,
+                        observation__isnull=True,
+                        side_effect__isnull=False,
+                    )
+                ),
+                name="safety_alert_has_one_source",
+            ),
         ]
+
+    @property
+    def is_suicide_risk(self) -> bool:
+        return self.assessment_id is not None
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.patient})"

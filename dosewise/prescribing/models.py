@@ -330,3 +330,4 @@ class TrialSuggestionDecision(models.Model):
 
 from dosewise.prescribing.checkin_models import PlanStepCheckIn  # noqa: E402, F401
 from dosewise.prescribing.plan_models import Plan, PlanStep  # noqa: E402, F401
+from dosewise.prescribing.side_effect_models import SideEffectReport  # noqa: E402, F401
