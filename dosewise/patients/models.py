@@ -106,6 +106,13 @@ class Patient(models.Model):
     smoking_status = models.CharField(
         max_length=20, choices=SmokingStatus.choices, default=SmokingStatus.UNKNOWN
     )
+    # Benign ethnic neutropenia ("Duffy-null associated neutrophil count"): a lower normal ANC
+    # (1000/uL, clozapine label); changes how an ANC is read. Set by the care team (audited).
+    benign_ethnic_neutropenia = models.BooleanField(
+        "benign ethnic neutropenia",
+        default=False,
+        help_text="Duffy-null associated neutrophil count: normal ANC from 1000/uL.",
+    )
     # Patient portal login, when the patient has one (a later issue builds the portal).
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
