@@ -48,6 +48,10 @@ KIND_WORDS = {
     EventKind.RENEWED: "Renewed",
 }
 
+# Marker kinds of side-effect reports (beside the EventKind values).
+SIDE_EFFECT = "side_effect"
+SIDE_EFFECT_URGENT = "side_effect_urgent"
+
 # Events that open a prescription with its own dose (a resume reopens the same one).
 OPENS_COURSE = frozenset(
     {EventKind.STARTED, EventKind.SWITCHED, EventKind.DOSE_CHANGED, EventKind.RENEWED}
@@ -70,6 +74,35 @@ class TimelineEvent:
 
     def as_regimen_event(self) -> Event:
         return Event(self.sequence, self.kind, self.prescription, self.effective_on, self.replaces)
+
+
+@dataclass(frozen=True)
+class SideEffectMark:
+    """A side-effect report as the timeline needs it: a marker on each suspected drug's lane
+    at the onset date (plain words; entered-in-error reports are not passed in)."""
+
+    sequence: int  # order of recording
+    onset_on: dt.date
+    drugs: tuple[str, ...]  # the suspected drugs: one marker on each of their lanes
+    symptom: str  # "nausea", or the reporter's words for Other
+    severity: str  # "mild", "moderate", "severe"
+    action: str  # "continue", "dose reduced", ...
+    is_urgent: bool = False  # raised an urgent alert (severe, or a rash under a boxed warning)
+    anchor: str = ""  # fragment id of the report's row in the side-effect list
+
+    @property
+    def kind(self) -> str:
+        """CSS class and symbol id: urgent reports are drawn apart (shape and colour)."""
+        return SIDE_EFFECT_URGENT if self.is_urgent else SIDE_EFFECT
+
+    @property
+    def title(self) -> str:
+        suspects = ", ".join(self.drugs)
+        urgent = " Urgent alert raised." if self.is_urgent else ""
+        return (
+            f"{self.onset_on.isoformat()} — Side effect ({self.severity}): {self.symptom}; "
+            f"suspected {suspects}. Action: {self.action}.{urgent}"
+        )
 
 
 @dataclass(frozen=True)
@@ -178,6 +211,11 @@ class Layout:
     @property
     def is_empty(self) -> bool:
         return not self.lanes
+
+    @property
+    def has_side_effects(self) -> bool:
+        kinds = {SIDE_EFFECT, SIDE_EFFECT_URGENT}
+        return any(marker.kind in kinds for lane in self.lanes for marker in lane.markers)
 
     @property
     def tick_bottom(self) -> float:
@@ -338,6 +376,7 @@ def layout(
     today: dt.date,
     entered_in_error: frozenset[int] = frozenset(),
     planned: frozenset[int] = frozenset(),
+    side_effects: Iterable[SideEffectMark] = (),
 ) -> Layout:
     """Place every lane, bar, hold and marker of a patient's medication history.
 
@@ -345,7 +384,8 @@ def layout(
     daily dose (lithium 900 mg and aripiprazole 5 mg share a chart). The time axis runs from
     the month of the first event to the month after `today` (or the last event, if later).
     `planned` names the (synthetic) prescriptions of plan steps not yet confirmed: their bars
-    are drawn apart from the recorded history.
+    are drawn apart from the recorded history. `side_effects` add a marker on each suspected
+    drug's lane at the onset date, beside that day's event markers.
     """
     ordered = sorted(events, key=lambda e: (e.effective_on, e.sequence))
     if not ordered:
@@ -450,6 +490,28 @@ def layout(
                 tip=_tip(title, x, y),
             )
         )
+
+    for mark in sorted(side_effects, key=lambda m: (m.onset_on, m.sequence)):
+        title = mark.title
+        for drug in dict.fromkeys(mark.drugs):
+            if drug not in lane_top:
+                continue  # a drug without recorded events has no lane to mark
+            key = (drug, mark.onset_on)
+            index = same_day.get(key, 0)
+            same_day[key] = index + 1
+            x = min(scale.x(mark.onset_on) + index * SAME_DAY_OFFSET, float(PLOT_RIGHT))
+            y = float(lane_top[drug] + MARKER_Y)
+            markers[drug].append(
+                Marker(
+                    kind=mark.kind,
+                    x=x,
+                    y=y,
+                    size=MARKER_SIZE,
+                    title=title,
+                    anchor=mark.anchor,
+                    tip=_tip(title, x, y),
+                )
+            )
 
     lanes = tuple(
         Lane(

@@ -26,6 +26,7 @@ from dosewise.domain.sig import SigError, in_words
 from dosewise.patients.models import Patient
 from dosewise.prescribing.models import Prescription, RegimenEvent
 from dosewise.prescribing.plan_models import Plan, PlanStep
+from dosewise.prescribing.side_effects import history_lines
 
 CLINICAL_ROLES = (Membership.Role.PRESCRIBER, Membership.Role.NURSE)
 # Units counted in whole pieces take a plural; measures (mL, mg) do not.
@@ -191,12 +192,14 @@ def planned_events(
 @member_required(*CLINICAL_ROLES)
 @require_GET
 def medication_history(request: HttpRequest, patient_uuid: str) -> HttpResponse:
-    """Current regimen, the medication timeline (SVG) and every regimen event."""
+    """Current regimen, the medication timeline (SVG), every regimen event and the side-effect
+    reports (a marker on each suspected drug's lane at the onset)."""
     actor: Membership = request.membership  # type: ignore[attr-defined]
     patient = get_patient(actor, patient_uuid, Need.CHART)
     today = timezone.localdate()
     history = medication_record(patient, on=today)
     ahead, planned = planned_events(patient, history, today=today)
+    side_effects = history_lines(patient)
     context = {
         "patient": patient,
         "today": today,
@@ -207,7 +210,9 @@ def medication_history(request: HttpRequest, patient_uuid: str) -> HttpResponse:
             today=today,
             entered_in_error=history.entered_in_error,
             planned=planned,
+            side_effects=[line.mark() for line in side_effects],
         ),
+        "side_effects": side_effects,
         "event_kinds": RegimenEvent.Kind.choices,
         "on_care_team": is_on_care_team(actor, patient),
     }

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from dosewise.prescribing import adherence_views, checkin_views, plan_views, record_views, views
+from dosewise.prescribing import (
+    adherence_views,
+    checkin_views,
+    plan_views,
+    record_views,
+    side_effect_views,
+    views,
+)
 
 app_name = "prescribing"
 
@@ -114,4 +121,27 @@ urlpatterns += [
 
 urlpatterns += [
     path("plans/<uuid:plan_uuid>/check-in/", checkin_views.plan_check_in, name="plan-check-in"),
+]
+
+urlpatterns += [
+    path(
+        "patients/<uuid:patient_uuid>/side-effects/",
+        side_effect_views.side_effect_list,
+        name="side-effect-list",
+    ),
+    path(
+        "patients/<uuid:patient_uuid>/side-effects/new/",
+        side_effect_views.side_effect_new,
+        name="side-effect-new",
+    ),
+    path(
+        "side-effects/<uuid:report_uuid>/",
+        side_effect_views.side_effect_detail,
+        name="side-effect-detail",
+    ),
+    path(
+        "side-effects/<uuid:report_uuid>/entered-in-error/",
+        side_effect_views.side_effect_entered_in_error,
+        name="side-effect-entered-in-error",
+    ),
 ]

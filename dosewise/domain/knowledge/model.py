@@ -42,6 +42,10 @@ class Tag(Enum):
     NEUTROPENIA = "neutropenia"
     HEPATOTOXIC = "hepatotoxic"
     SEVERE_SKIN_REACTION = "severe_skin_reaction"
+    # The label's BOXED warning is about serious rash (SJS/TEN): any rash reported on the drug
+    # raises an urgent alert (issue 6; `dosewise/domain/side_effects.py`). Narrower than
+    # `severe_skin_reaction`, which also covers warnings outside a box (oxcarbazepine).
+    SERIOUS_RASH = "serious_rash"
     TERATOGENIC = "teratogenic"
     DEPENDENCE = "dependence"
     CARBAPENEM = "carbapenem"

@@ -27,7 +27,7 @@ from dosewise.tests.test_query_counts import CHART_QUERIES
 
 # Pinned like the chart's (see dosewise/tests/test_query_counts.py): a change is a decision.
 _AUDIT_LOCK = 1 if connection.vendor == "postgresql" else 0
-HISTORY_QUERIES = 16 + _AUDIT_LOCK  # + the plan steps still planned
+HISTORY_QUERIES = 17 + _AUDIT_LOCK  # + the plan steps still planned, + side-effect reports
 
 
 def days_ago(days: int) -> dt.date:
