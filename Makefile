@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint fmt typecheck bench lock clean
+.PHONY: help install run worker test lint fmt typecheck bench lock clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,12 +24,23 @@ var/secret-key:
 	@mkdir -p var
 	@$(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
-run: $(STAMP) var/secret-key  ## Migrate, load the demo clinic and serve on http://127.0.0.1:$(PORT)
+run: $(STAMP) var/secret-key  ## Migrate, load the demo clinic, serve on http://127.0.0.1:$(PORT) with the reminder worker
 	$(eval export SECURE_COOKIES ?= false)
+	$(eval export EMAIL_BACKEND ?= django.core.mail.backends.filebased.EmailBackend)
+	$(eval export SMS_BACKEND ?= dosewise.notifications.sms.FileSmsBackend)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo "Dosewise on http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
+	@echo "Reminder worker running alongside: emails in var/mail/, text messages in var/sms/"
+	@# The worker runs in the background and is stopped with the server (Ctrl-C, or any exit).
+	@$(BIN)/python manage.py run_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+worker: $(STAMP) var/secret-key  ## Run the reminder worker alone, in the foreground (see docs/reminders.md)
+	$(eval export EMAIL_BACKEND ?= django.core.mail.backends.filebased.EmailBackend)
+	$(eval export SMS_BACKEND ?= dosewise.notifications.sms.FileSmsBackend)
+	$(BIN)/python manage.py run_worker
 
 test: $(STAMP)  ## Run the whole suite (PostgreSQL when DATABASE_URL is set, SQLite otherwise)
 	$(BIN)/python -m pytest
