@@ -25,10 +25,17 @@ from django.http import Http404
 
 from dosewise.accounts.models import Membership
 from dosewise.audit.services import record
-from dosewise.clinical.models import Assessment, Diagnosis, Encounter, SafetyAlert
+from dosewise.clinical.models import (
+    Assessment,
+    Diagnosis,
+    Encounter,
+    Observation,
+    SafetyAlert,
+)
 from dosewise.patients.models import Allergy, Patient, PatientQuerySet
 from dosewise.prescribing.models import Prescription
 from dosewise.prescribing.plan_models import Plan
+from dosewise.prescribing.side_effect_models import SideEffectReport
 
 
 class Need(enum.Enum):
@@ -137,7 +144,16 @@ def get_patient(actor: Membership, patient_uuid: object, need: Need) -> Patient:
 
 
 RecordT = TypeVar(
-    "RecordT", Encounter, Diagnosis, Allergy, Prescription, Assessment, SafetyAlert, Plan
+    "RecordT",
+    Encounter,
+    Diagnosis,
+    Allergy,
+    Prescription,
+    Assessment,
+    SafetyAlert,
+    Plan,
+    SideEffectReport,
+    Observation,
 )
 
 

@@ -23,11 +23,16 @@ from dosewise.api_problems import (
 from dosewise.clinical.api import router as clinical_router
 from dosewise.clinical.assessments_api import router as assessments_router
 from dosewise.clinical.drugs_api import router as drugs_router
+from dosewise.clinical.observations_api import router as observations_router
 from dosewise.monitoring.api import router as monitoring_router
+from dosewise.monitoring.labs_api import router as labs_monitoring_router
+from dosewise.notifications.api import router as notifications_router
 from dosewise.patients.api import router as patients_router
 from dosewise.prescribing.adherence_api import router as adherence_router
 from dosewise.prescribing.api import router as prescribing_router
 from dosewise.prescribing.plan_api import router as plans_router
+from dosewise.prescribing.side_effects_api import router as side_effects_router
+from dosewise.scheduling.api import router as scheduling_router
 
 DESCRIPTION = """\
 Dosewise's JSON API. Authenticate with an API token (create one under your account):
@@ -79,10 +84,15 @@ api.add_router("", patients_router)
 api.add_router("", clinical_router)
 api.add_router("", assessments_router)
 api.add_router("", drugs_router)
+api.add_router("", observations_router)
 api.add_router("", prescribing_router)
 api.add_router("", monitoring_router)
+api.add_router("", labs_monitoring_router)
+api.add_router("", notifications_router)
 api.add_router("", adherence_router)
 api.add_router("", plans_router)
+api.add_router("", side_effects_router)
+api.add_router("", scheduling_router)
 
 # Last: any other path under /api/v1/ is a problem+json 404, not Django's HTML page.
 _unknown = Router()

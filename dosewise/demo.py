@@ -30,6 +30,8 @@ from dosewise.clinical import assessments
 from dosewise.clinical import services as clinical_services
 from dosewise.clinical.models import Diagnosis, Encounter
 from dosewise.domain.identifiers import DEA_SCHEDULES
+from dosewise.monitoring.labs_demo import seed_lab_monitoring
+from dosewise.notifications.demo import seed_contact_preferences
 from dosewise.patients import services as patient_services
 from dosewise.patients.models import Allergy, Patient
 from dosewise.prescribing import plans
@@ -37,6 +39,8 @@ from dosewise.prescribing import services as prescribing
 from dosewise.prescribing.models import Prescription, RegimenEvent
 from dosewise.prescribing.plan_models import Plan
 from dosewise.prescribing.services import OrderInput, SafetyDecision
+from dosewise.prescribing.side_effects_demo import seed_side_effects
+from dosewise.scheduling.demo import seed_scheduling
 
 DEMO_ORGANIZATION = "Maple Grove Behavioral Health (demo)"
 DEMO_PASSWORD = "dosewise-demo"  # noqa: S105 - fictional demo accounts only
@@ -740,6 +744,12 @@ def seed(*, patients: int = 40, today: dt.date | None = None) -> tuple[Organizat
     # stories run (seed(patients=1) runs only the first).
     for story, chart in charts:
         story.tell(chart)
+    # Monitoring (issue 6): lab results, side effects, then the calendar, whose overdue
+    # follow-ups depend on the regimen changes and alerts above.
+    seed_lab_monitoring(prescribers[0], nurse, today=today)
+    seed_side_effects(organization, today=today)
+    seed_scheduling(organization, today=today)
+    seed_contact_preferences(front_desk)  # reminder consent, so the worker has work to do
     return organization, True
 
 

@@ -7,7 +7,8 @@ naming the variable, so a typo never becomes a silent default in a clinical syst
 from __future__ import annotations
 
 import os
-from datetime import date, timedelta
+import re
+from datetime import date, time, timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -36,7 +37,7 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false (1/0, yes/no, on/off), got {raw!r}")
 
 
-def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+def env_int(name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default
@@ -46,6 +47,8 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, got {raw!r}") from None
     if value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name} must be at most {maximum}, got {value}")
     return value
 
 
@@ -55,6 +58,34 @@ def env_date(name: str, default: str) -> date:
         return date.fromisoformat(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a date YYYY-MM-DD, got {raw!r}") from None
+
+
+def env_dotted_path(name: str, default: str) -> str:
+    """A dotted path to a class (imported later, by the code that uses it; a system check
+    imports it at start-up)."""
+    raw = os.environ.get(name, "").strip() or default
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+", raw):
+        raise ImproperlyConfigured(f"{name} must be a dotted path to a class, got {raw!r}")
+    return raw
+
+
+def env_quiet_hours(name: str, default: str) -> tuple[time, time] | None:
+    """A daily window "HH:MM-HH:MM" (may wrap midnight: 21:00-08:00), or empty for none."""
+    raw = os.environ.get(name, default).strip()
+    if not raw:
+        return None
+    start, sep, end = raw.partition("-")
+    try:
+        if not sep:
+            raise ValueError(raw)
+        window = (time.fromisoformat(start.strip()), time.fromisoformat(end.strip()))
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be HH:MM-HH:MM (e.g. 21:00-08:00) or empty, got {raw!r}"
+        ) from None
+    if window[0] == window[1]:
+        raise ImproperlyConfigured(f"{name} must start and end at different times, got {raw!r}")
+    return window
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -112,6 +143,8 @@ INSTALLED_APPS = [
     "dosewise.prescribing",
     "dosewise.monitoring",
     "dosewise.portal",
+    "dosewise.notifications",
+    "dosewise.scheduling",
 ]
 
 MIDDLEWARE = [
@@ -257,14 +290,45 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Email ----------------------------------------------------------------------------------
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = env_dotted_path("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds an SMTP connection may block; kept well under REMINDER_CLAIM_SECONDS so a slow server
+# never outlives a worker's claim on a reminder (another worker would then send it again).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1, maximum=600)
+# Where the file backend (django.core.mail.backends.filebased.EmailBackend, `make run`) writes.
+EMAIL_FILE_PATH = Path(env_str("EMAIL_FILE_PATH", str(VAR_DIR / "mail")))
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Dosewise <dosewise@localhost>")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Reminders (dosewise.notifications, `manage.py run_worker`) --------------------------------
+# Text messages: a class with send(to, body) (dosewise/notifications/sms.py); the file backend
+# writes one file per message to SMS_FILE_PATH, the console backend prints them.
+SMS_BACKEND = env_dotted_path("SMS_BACKEND", "dosewise.notifications.sms.ConsoleSmsBackend")
+SMS_FILE_PATH = Path(env_str("SMS_FILE_PATH", str(VAR_DIR / "sms")))
+# An appointment reminder goes this many hours before the visit starts.
+REMINDER_APPOINTMENT_HOURS = env_int("REMINDER_APPOINTMENT_HOURS", 24, minimum=1, maximum=168)
+# Local hour of the day at which lab and questionnaire reminders of a due date go out.
+REMINDER_SEND_HOUR = env_int("REMINDER_SEND_HOUR", 9, minimum=0, maximum=23)
+# Nothing is sent inside this daily window (clinic time zone) unless the patient set their own.
+REMINDER_QUIET_HOURS = env_quiet_hours("REMINDER_QUIET_HOURS", "21:00-08:00")
+# A failed send is retried after REMINDER_RETRY_SECONDS, doubling each time, until
+# REMINDER_MAX_ATTEMPTS attempts have failed; then it is `failed` and shown to staff.
+REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 5, minimum=1, maximum=20)
+REMINDER_RETRY_SECONDS = env_int("REMINDER_RETRY_SECONDS", 300, minimum=1, maximum=86_400)
+# How long a worker's claim on a reminder lasts; a worker that dies mid-send loses its claim
+# after this and another worker retries the reminder.
+REMINDER_CLAIM_SECONDS = env_int("REMINDER_CLAIM_SECONDS", 300, minimum=30, maximum=3_600)
+# Seconds `run_worker` sleeps between two rounds (plan, then deliver what is due).
+REMINDER_WORKER_INTERVAL = env_int("REMINDER_WORKER_INTERVAL", 60, minimum=1, maximum=3_600)
+if EMAIL_TIMEOUT >= REMINDER_CLAIM_SECONDS:
+    raise ImproperlyConfigured(
+        "EMAIL_TIMEOUT must be shorter than REMINDER_CLAIM_SECONDS, or a slow mail server "
+        "could outlive a worker's claim and the reminder be sent twice"
+    )
 
 # --- Static files, i18n -----------------------------------------------------------------------
 STATIC_URL = "/static/"

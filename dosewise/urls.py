@@ -12,6 +12,8 @@ urlpatterns = [
     path("prescribing/", include("dosewise.prescribing.urls")),
     path("monitoring/", include("dosewise.monitoring.urls")),
     path("portal/", include("dosewise.portal.urls")),
+    path("notifications/", include("dosewise.notifications.urls")),
+    path("scheduling/", include("dosewise.scheduling.urls")),
     path("api/v1/", api.urls),
     # The admin signs in through Dosewise's own login (password, lockout, two-factor), never its own form.
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),

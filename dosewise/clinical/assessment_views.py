@@ -17,7 +17,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, Max, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,15 +25,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from dosewise.access import Need, get_patient, get_patient_record, is_on_care_team
 from dosewise.accounts.decorators import member_required
 from dosewise.accounts.models import Membership
-from dosewise.audit.services import record
 from dosewise.clinical import assessments as services
 from dosewise.clinical.models import Assessment, Encounter, SafetyAlert
 from dosewise.domain import measurement, timeline
 from dosewise.domain.scales import Instrument, UnknownInstrument, default_instruments
 from dosewise.forms import apply_errors
-from dosewise.patients.models import CareTeamMember, Patient
+from dosewise.patients.models import Patient
 from dosewise.prescribing.models import RegimenEvent
-from dosewise.prescribing.plan_models import Plan, PlanStep
 from dosewise.prescribing.record_views import medication_record
 
 CLINICAL_ROLES = (Membership.Role.PRESCRIBER, Membership.Role.NURSE)
@@ -554,87 +551,3 @@ def scores_and_trends(request: HttpRequest, patient_uuid: str) -> HttpResponse:
         "chart_top": CHART_TOP,
     }
     return render(request, "measurement/scores_and_trends.html", context)
-
-
-# --- Worklist ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OverdueRow:
-    patient_uuid: str
-    patient_name: str
-    mrn: str
-    instrument_name: str
-    latest_on: dt.date
-    days: int
-
-
-@member_required(*CLINICAL_ROLES)
-@require_GET
-def worklist(request: HttpRequest) -> HttpResponse:
-    """Open safety alerts (the member's care-team patients first, most recent first), then the
-    plan steps due today or overdue on the member's patients' active plans (one query), then
-    the member's patients whose latest PHQ-9 or GAD-7 is older than 6 weeks."""
-    actor: Membership = request.membership  # type: ignore[attr-defined]
-    mine = CareTeamMember.objects.current().filter(patient=OuterRef("patient"), user=actor.user)
-    alerts = list(
-        SafetyAlert.objects.open()
-        .filter(organization=actor.organization)
-        .annotate(on_my_team=Exists(mine))
-        .select_related("patient", "assessment")
-        .order_by("-on_my_team", "-created_at")
-    )
-    today = timezone.localdate()
-    cutoff = timezone.now() - dt.timedelta(days=STALE_AFTER_DAYS)
-    my_patients = CareTeamMember.objects.current().filter(user=actor.user).values("patient")
-    due_steps = list(
-        PlanStep.objects.filter(
-            status=PlanStep.Status.PLANNED,
-            on__lte=today,
-            plan__status=Plan.Status.ACTIVE,
-            plan__organization=actor.organization,
-            plan__patient__in=my_patients,
-        )
-        .select_related("plan__patient")
-        .order_by("on", "plan__patient__family_name", "plan__patient__given_name", "sequence")
-    )
-    overdue = [
-        OverdueRow(
-            patient_uuid=str(row["patient__uuid"]),
-            patient_name=f"{row['patient__family_name']}, {row['patient__given_name']}",
-            mrn=row["patient__mrn"],
-            instrument_name=row["instrument_name"],
-            latest_on=_local_date(row["latest"]),
-            days=(today - _local_date(row["latest"])).days,
-        )
-        for row in Assessment.objects.in_record()
-        .filter(
-            organization=actor.organization,
-            instrument__in=WORKLIST_INSTRUMENTS,
-            patient__in=my_patients,
-        )
-        .values(
-            "patient__uuid",
-            "patient__family_name",
-            "patient__given_name",
-            "patient__mrn",
-            "instrument_name",
-        )
-        .annotate(latest=Max("administered_at"))
-        .filter(latest__lt=cutoff)
-        .order_by("latest")
-    ]
-    record(
-        "worklist.read",
-        actor=actor.user,
-        organization=actor.organization,
-        detail={"alerts": len(alerts), "plan_steps": len(due_steps), "overdue": len(overdue)},
-    )
-    context = {
-        "alerts": alerts,
-        "due_steps": due_steps,
-        "today": today,
-        "overdue": overdue,
-        "stale_after_days": STALE_AFTER_DAYS,
-    }
-    return render(request, "measurement/worklist.html", context)

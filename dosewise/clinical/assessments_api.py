@@ -74,9 +74,9 @@ def _reload(assessment: Assessment) -> Assessment:
 
 
 def _reload_alert(alert: SafetyAlert) -> SafetyAlert:
-    return SafetyAlert.objects.select_related("patient", "assessment", "observation", "side_effect", "resolved_by").get(
-        pk=alert.pk
-    )
+    return SafetyAlert.objects.select_related(
+        "patient", "assessment", "observation", "side_effect", "resolved_by"
+    ).get(pk=alert.pk)
 
 
 def _local_date(moment: dt.datetime) -> dt.date:
@@ -235,7 +235,9 @@ def list_safety_alerts(
     safety assessment."""
     actor = member(request)
     patient = get_patient(actor, patient_uuid, Need.CHART)
-    alerts = patient.safety_alerts.select_related("patient", "assessment", "observation", "side_effect", "resolved_by")
+    alerts = patient.safety_alerts.select_related(
+        "patient", "assessment", "observation", "side_effect", "resolved_by"
+    )
     if open:
         alerts = alerts.open()
     found = list(alerts.order_by("-created_at"))

@@ -353,12 +353,12 @@ class SafetyAlert(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.patient})"
+
     @property
     def is_suicide_risk(self) -> bool:
         return self.assessment_id is not None
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.patient})"
 
 
 from dosewise.clinical.observation_models import Observation  # noqa: E402, F401

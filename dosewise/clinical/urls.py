@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dosewise.clinical import assessment_views, drug_views, observation_views, views
+from dosewise.clinical import assessment_views, drug_views, observation_views, views, worklist_views
 
 app_name = "clinical"
 
@@ -57,7 +57,22 @@ urlpatterns = [
         observation_views.observation_new,
         name="observation-new",
     ),
-    path("worklist/", assessment_views.worklist, name="worklist"),
+    path(
+        "patients/<uuid:patient_uuid>/observations/units/",
+        observation_views.observation_units,
+        name="observation-units",
+    ),
+    path(
+        "patients/<uuid:patient_uuid>/benign-ethnic-neutropenia/",
+        observation_views.benign_ethnic_neutropenia,
+        name="observation-ben",
+    ),
+    path(
+        "observations/<uuid:observation_uuid>/entered-in-error/",
+        observation_views.observation_entered_in_error,
+        name="observation-entered-in-error",
+    ),
+    path("worklist/", worklist_views.worklist, name="worklist"),
     path("icd10cm/", views.icd10_search, name="icd10-search"),
     path("drugs/", drug_views.drug_list, name="drug-list"),
     path("drugs/<str:name>/", drug_views.drug_detail, name="drug-detail"),

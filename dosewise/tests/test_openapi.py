@@ -40,7 +40,7 @@ def test_openapi_matches_snapshot() -> None:
 def test_every_operation_needs_a_token_and_documents_its_problems() -> None:
     schema = api.get_openapi_schema()
     operations = [op for path in schema["paths"].values() for op in path.values()]
-    assert len(operations) == 55
+    assert len(operations) == 79
     for operation in operations:
         assert operation["security"] == [{"ApiTokenAuth": []}]
         assert operation["responses"][401]["content"] == {
@@ -68,6 +68,11 @@ def test_paths_name_records_by_uuid_only() -> None:
         "prescription_uuid",
         "plan_uuid",
         "step_uuid",
+        "observation_uuid",
+        "report_uuid",
+        "appointment_uuid",
+        "user_uuid",
+        "reminder_uuid",
         "drug_name",
     }
 
@@ -79,13 +84,17 @@ def test_input_schemas_refuse_unknown_fields() -> None:
         "AddendumIn",
         "AdherenceIn",
         "AllergyIn",
+        "AppointmentIn",
         "AssessmentIn",
+        "CancelIn",
         "CareTeamJoinIn",
+        "ContactPreferenceIn",
         "DiagnosisChangeIn",
         "DiagnosisIn",
         "EncounterChangeIn",
         "EncounterIn",
         "EnteredInErrorIn",
+        "ObservationIn",
         "OutsideMedicationIn",
         "PatientChangeIn",
         "PatientIn",
@@ -97,10 +106,13 @@ def test_input_schemas_refuse_unknown_fields() -> None:
         "PrescriptionIn",
         "ReasonIn",
         "RenewIn",
+        "RescheduleIn",
         "ResumeIn",
         "ReviewIn",
         "SafetyAssessmentIn",
+        "SideEffectIn",
         "StatusChangeIn",
+        "StatusIn",
         "TrdDecisionIn",
     ]
     for name in inputs:

@@ -20,6 +20,11 @@ from dosewise.prescribing.plan_models import Plan, PlanStep
 
 TODAY = dt.date(2026, 11, 27)
 
+# Regimen events (one prescription each) of the medication stories (28), the lab-monitoring
+# demo (clozapine start and dose change, sertraline, aripiprazole: 4) and the side-effect demo
+# (lamotrigine start and dose change: 2).
+DEMO_EVENTS = 28 + 4 + 2
+
 
 def _days_ago(days: int) -> dt.date:
     return TODAY - dt.timedelta(days=days)
@@ -62,25 +67,32 @@ def test_seed_demo_on_an_empty_database() -> None:
     assert Encounter.objects.filter(kind="intake", status="signed").count() == 40
     families = {code[:3] for code in Diagnosis.objects.values_list("code", flat=True)}
     assert families == {
+        "F20",  # the clozapine patient (treatment-resistant schizophrenia)
         "F31",
         "F32",
         "F33",
         "F41",
         "F43",
         "F90",
-    }  # bipolar, depression, anxiety, PTSD, ADHD
+    }  # schizophrenia, bipolar, depression, anxiety, PTSD, ADHD
     assert AuditEvent.objects.filter(action="patient.create").count() == 40
     assert AuditEvent.objects.filter(action="encounter.sign").count() == 40
     assert "dr.patel" in out.getvalue()
     assert "TOTP secret" in out.getvalue()
 
-    assert (Prescription.objects.count(), RegimenEvent.objects.count()) == (28, 28)
+    assert (Prescription.objects.count(), RegimenEvent.objects.count()) == (
+        DEMO_EVENTS,
+        DEMO_EVENTS,
+    )
     assert SafetyOverride.objects.count() == 2
 
     events = AuditEvent.objects.count()
     call_command("seed_demo", stdout=io.StringIO())
     assert Patient.objects.count() == 40
-    assert (Prescription.objects.count(), RegimenEvent.objects.count()) == (28, 28)
+    assert (Prescription.objects.count(), RegimenEvent.objects.count()) == (
+        DEMO_EVENTS,
+        DEMO_EVENTS,
+    )
     assert AuditEvent.objects.count() == events
     call_command("verify_audit", stdout=io.StringIO())
 
@@ -276,7 +288,7 @@ def test_demo_regimens_are_audited_and_seeded_only_once(demo_clinic: Organizatio
     assert AuditEvent.objects.filter(action__startswith="regimen.").count() == (
         RegimenEvent.objects.count()
     )
-    assert RegimenEvent.objects.count() == 28
+    assert RegimenEvent.objects.count() == DEMO_EVENTS
     assert not Prescription.objects.filter(source="prescribed", indication__isnull=True).exists()
     call_command("verify_audit", stdout=io.StringIO())
 
@@ -310,7 +322,7 @@ def test_demo_scores_show_a_response_and_an_open_suicide_alert(demo_clinic: Orga
         .order_by("administered_at")
         .values_list("instrument", "total")
     ) == [("gad7", 15), ("gad7", 11), ("gad7", 8)]
-    alert = SafetyAlert.objects.get()
+    alert = SafetyAlert.objects.get(assessment__isnull=False)
     assert (alert.patient.mrn, alert.kind, alert.resolved_at) == ("DW-1002", "suicide_risk", None)
 
 

@@ -27,7 +27,7 @@ PHQ9_MODERATE = [1, 2, 1, 2, 1, 1, 1, 1, 0]  # total 10
 PHQ9_ITEM9 = [1, 2, 1, 2, 1, 1, 1, 1, 1]  # total 11, item 9 "several days"
 _AUDIT_LOCK = 1 if connection.vendor == "postgresql" else 0
 TRENDS_QUERIES = 16 + _AUDIT_LOCK
-WORKLIST_QUERIES = 15 + _AUDIT_LOCK
+WORKLIST_QUERIES = 30 + _AUDIT_LOCK  # seven sections, each a fixed number of queries
 
 
 def _form(answers: list[int | None], **extra: str) -> dict[str, str]:

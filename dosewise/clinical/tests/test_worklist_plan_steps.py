@@ -79,7 +79,15 @@ def test_step_due_today_is_listed_with_a_link_to_the_plan(
     assert "Rivera, Alex</a>" in section
     assert body.index('id="alerts-heading"') < body.index('id="plan-steps-heading"')
     event = AuditEvent.objects.get(action="worklist.read")
-    assert event.detail == {"alerts": 0, "plan_steps": 1, "overdue": 0}
+    assert event.detail == {
+        "alerts": 0,
+        "appointments": 0,
+        "follow_ups": 0,
+        "labs": 0,
+        "plan_steps": 1,
+        "unsigned": 0,
+        "overdue": 0,
+    }
 
 
 def test_unconfirmed_earlier_steps_are_overdue(
