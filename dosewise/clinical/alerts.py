@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from dosewise.accounts.models import Membership
 from dosewise.audit.services import record
@@ -85,3 +86,33 @@ def raise_alert(
     )
     transaction.on_commit(lambda: _notify(alert))
     return alert
+
+
+def close_alerts_raised_by(
+    actor: Membership,
+    record_in_error: Assessment | Observation | SideEffectReport,
+    *,
+    reason: str,
+) -> None:
+    """Close the open alerts a record raised once it is marked entered in error: the danger it
+    showed was never there. The reason stays on each alert (audited), and the worklist drops it.
+    Call inside the service's transaction."""
+    source, noun = {
+        Assessment: ("assessment", "screening"),
+        Observation: ("observation", "lab result"),
+        SideEffectReport: ("side_effect", "side-effect report"),
+    }[type(record_in_error)]
+    alerts = SafetyAlert.objects.open().filter(**{source: record_in_error}).select_for_update()
+    for alert in alerts:
+        alert.resolved_at = timezone.now()
+        alert.resolved_by = actor.user
+        alert.safety_assessment = f"Closed: the {noun} was entered in error ({reason.strip()})."
+        alert.save(update_fields=["resolved_at", "resolved_by", "safety_assessment"])
+        record(
+            "safety-alert.resolve",
+            actor=actor.user,
+            organization=actor.organization,
+            patient=alert.patient,
+            target=alert,
+            detail={"why": f"{source} entered in error"},
+        )

@@ -16,7 +16,7 @@ from django.utils import timezone
 from dosewise.access import Need, write_service
 from dosewise.accounts.models import Membership
 from dosewise.audit.services import record
-from dosewise.clinical.alerts import raise_alert
+from dosewise.clinical.alerts import close_alerts_raised_by, raise_alert
 from dosewise.clinical.models import Assessment, Encounter, SafetyAlert
 from dosewise.domain.scales import ScoreInputError, UnknownInstrument, default_instruments, score
 from dosewise.patients.models import Patient
@@ -130,17 +130,5 @@ def mark_assessment_entered_in_error(
     """Withdraw an administration recorded for the wrong patient or by mistake. An open alert it
     raised closes with that reason on record (audited), so the worklist does not show it."""
     marked = mark_entered_in_error(actor, assessment, reason=reason, noun="assessment")
-    for alert in SafetyAlert.objects.open().filter(assessment=marked).select_for_update():
-        alert.resolved_at = timezone.now()
-        alert.resolved_by = actor.user
-        alert.safety_assessment = f"Closed: the screening was entered in error ({reason.strip()})."
-        alert.save(update_fields=["resolved_at", "resolved_by", "safety_assessment"])
-        record(
-            "safety-alert.resolve",
-            actor=actor.user,
-            organization=actor.organization,
-            patient=marked.patient,
-            target=alert,
-            detail={"why": "assessment entered in error"},
-        )
+    close_alerts_raised_by(actor, marked, reason=reason)
     return marked

@@ -199,8 +199,13 @@ def record_blood_pressure(
 def mark_observation_entered_in_error(
     actor: Membership, observation: Observation, *, reason: str
 ) -> Observation:
-    """Withdraw a result recorded for the wrong patient or by mistake; it stays, marked."""
-    return mark_entered_in_error(actor, observation, reason=reason, noun="observation")
+    """Withdraw a result recorded for the wrong patient or by mistake; it stays, marked. A
+    critical-result alert it raised closes with that reason on record."""
+    from dosewise.clinical.alerts import close_alerts_raised_by  # see _store
+
+    marked = mark_entered_in_error(actor, observation, reason=reason, noun="observation")
+    close_alerts_raised_by(actor, marked, reason=reason)
+    return marked
 
 
 @write_service(Need.CLINICAL_WRITE)

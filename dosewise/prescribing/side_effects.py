@@ -27,7 +27,7 @@ from django.utils import timezone
 from dosewise.access import Need, write_service
 from dosewise.accounts.models import Membership
 from dosewise.audit.services import record
-from dosewise.clinical.alerts import raise_alert
+from dosewise.clinical.alerts import close_alerts_raised_by, raise_alert
 from dosewise.clinical.models import SafetyAlert
 from dosewise.domain import regimen, side_effects, timeline
 from dosewise.domain.knowledge.loader import default_knowledge
@@ -287,21 +287,7 @@ def mark_side_effect_entered_in_error(
     if not (reason or "").strip():
         raise ValidationError({"reason": ["Say why this report was entered in error."]})
     marked = mark_entered_in_error(actor, report, reason=reason, noun="side-effect")
-    for alert in SafetyAlert.objects.open().filter(side_effect=marked).select_for_update():
-        alert.resolved_at = timezone.now()
-        alert.resolved_by = actor.user
-        alert.safety_assessment = (
-            f"Closed: the side-effect report was entered in error ({reason.strip()})."
-        )
-        alert.save(update_fields=["resolved_at", "resolved_by", "safety_assessment"])
-        record(
-            "safety-alert.resolve",
-            actor=actor.user,
-            organization=actor.organization,
-            patient=marked.patient,
-            target=alert,
-            detail={"why": "side-effect entered in error"},
-        )
+    close_alerts_raised_by(actor, marked, reason=reason)
     return marked
 
 

@@ -147,7 +147,7 @@ def follow_ups_for(patient_ids: list[int], *, today: dt.date) -> dict[int, list[
         found[patient_id] = [
             FollowUpRow(
                 patient_uuid=patient_uuid,
-                patient_name=f"{given} {family}",
+                patient_name=f"{family}, {given}",  # as every list shows it
                 mrn=mrn,
                 due_by=due.due_by,
                 status=due.status,

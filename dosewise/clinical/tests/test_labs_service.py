@@ -281,3 +281,17 @@ def test_entered_in_error_leaves_the_engine(prescriber: Membership, patient: Pat
     observations.mark_observation_entered_in_error(prescriber, obs, reason="Wrong patient")
     assert observations.latest_labs(patient, on=TODAY) == ()
     assert [o.status for o in observations.results(patient)] == ["entered-in-error"]
+
+
+def test_entered_in_error_closes_the_critical_alert_it_raised(
+    prescriber: Membership, patient: Patient
+) -> None:
+    obs = record(prescriber, patient, "lithium", "1.8", "mmol/L")
+    alert = SafetyAlert.objects.open().get(observation=obs)
+    observations.mark_observation_entered_in_error(prescriber, obs, reason="Wrong patient")
+    alert.refresh_from_db()
+    assert alert.resolved_at is not None
+    assert alert.safety_assessment == (
+        "Closed: the lab result was entered in error (Wrong patient)."
+    )
+    assert AuditEvent.objects.filter(action="safety-alert.resolve").count() == 1
