@@ -514,10 +514,11 @@ def time_off_remove(request: HttpRequest, time_off_uuid: str) -> HttpResponse:
 # --- follow-ups --------------------------------------------------------------------------
 
 
-@member_required(*CLINICAL_ROLES)
+@member_required(*ROLES)
 @require_GET
 def follow_up_list(request: HttpRequest) -> HttpResponse:
-    """The organization's outstanding follow-up visits, overdue first."""
+    """The organization's outstanding follow-up visits, overdue first. Front desk and admins,
+    who book them, see who and by when but not why: the reason names drug classes and alerts."""
     actor = _actor(request)
     today = timezone.localdate()
     ids = list(visible_patients(actor).values_list("pk", flat=True))
@@ -532,7 +533,8 @@ def follow_up_list(request: HttpRequest) -> HttpResponse:
         organization=actor.organization,
         detail={"count": len(rows)},
     )
-    return render(request, "scheduling/follow_up_list.html", {"rows": rows, "today": today})
+    context = {"rows": rows, "today": today, "show_reasons": actor.is_clinical}
+    return render(request, "scheduling/follow_up_list.html", context)
 
 
 # --- the feeds themselves ----------------------------------------------------------------

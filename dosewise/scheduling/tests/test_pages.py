@@ -4,6 +4,7 @@ hours, follow-ups. Demographics-level for front desk and admins; other organizat
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -14,6 +15,8 @@ from dosewise.accounts.models import Membership
 from dosewise.audit.models import AuditEvent
 from dosewise.clinical import services as clinical
 from dosewise.patients.models import Patient
+from dosewise.prescribing import services as prescribing
+from dosewise.prescribing.services import OrderInput
 from dosewise.scheduling import services
 from dosewise.scheduling.models import Appointment, CalendarFeed
 from dosewise.scheduling.tests.conftest import MONDAY, at
@@ -348,18 +351,41 @@ def test_hours_page_editing_rights(
     assert client_for(prescriber).get(reverse("scheduling:my-hours")).status_code == 302
 
 
-def test_follow_ups_page_is_for_clinicians(
+def test_follow_ups_page_shows_reasons_to_clinicians_only(
     client_for,
     prescriber: Membership,
     front_desk: Membership,
     clinic_admin: Membership,
+    outsider: Membership,
     patient: Patient,
 ) -> None:  # type: ignore[no-untyped-def]
-    response = client_for(prescriber).get(reverse("scheduling:follow-up-list"))
-    assert response.status_code == 200
+    started = timezone.localdate() - dt.timedelta(days=30)
+    depression = clinical.add_diagnosis(prescriber, patient, code="F32.1", today=started)
+    order = OrderInput(
+        drug="sertraline",
+        form="tablet",
+        strength_mg=Decimal(50),
+        dose_amount=Decimal(1),
+        dose_unit="tablet",
+        times_per_day=Decimal(1),
+        timings=("morning",),
+        start_on=started,
+        days_supply=30,
+        indication=depression,
+    )
+    prescribing.prescribe(prescriber, patient, order, today=started)
+    url = reverse("scheduling:follow-up-list")
+
+    body = client_for(prescriber).get(url).content.decode()
+    assert patient.mrn in body and "antidepressant" in body
     assert AuditEvent.objects.filter(action="follow-ups.read").count() == 1
     for member in (front_desk, clinic_admin):
-        assert client_for(member).get(reverse("scheduling:follow-up-list")).status_code == 403
+        response = client_for(member).get(url)
+        assert response.status_code == 200
+        page = response.content.decode()
+        assert patient.mrn in page and "Overdue" in page and ">Book<" in page
+        assert "antidepressant" not in page and "sertraline" not in page
+    assert patient.mrn not in client_for(outsider).get(url).content.decode()
 
 
 def test_hours_index_lists_clinicians_for_front_desk_and_admins(

@@ -71,7 +71,11 @@ def test_follow_ups_come_from_the_regimen_and_show_overdue(
 ) -> None:
     [patient] = patients_on_sertraline(organization, prescriber, 1)
     [row] = follow_ups_for([patient.pk], today=TODAY)[patient.pk]
-    assert (row.patient_uuid, row.mrn, row.patient_name) == (patient.uuid, "MRN-100", "Rivera, Alex")
+    assert (row.patient_uuid, row.mrn, row.patient_name) == (
+        patient.uuid,
+        "MRN-100",
+        "Rivera, Alex",
+    )
     assert (row.status, row.due_by, row.overdue_days) == (
         "overdue",
         TODAY - dt.timedelta(days=6),
