@@ -57,6 +57,7 @@ fmt: $(STAMP)  ## Format and autofix
 bench: $(STAMP)  ## Run the benchmarks in bench/ (figures go in docs/benchmarks.md)
 	$(BIN)/python bench/icd10_search.py
 	$(BIN)/python bench/safety_check.py
+	$(BIN)/python bench/worklist.py
 
 lock: $(STAMP)  ## Re-pin constraints.txt from the current virtualenv
 	$(BIN)/python -m pip freeze --exclude-editable > constraints.txt

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, Max, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -40,6 +41,7 @@ from dosewise.scheduling.models import Appointment
 CLINICAL_ROLES = (Membership.Role.PRESCRIBER, Membership.Role.NURSE)
 STALE_AFTER_DAYS = measurement.NO_RECENT_MEASURE_DAYS
 WORKLIST_INSTRUMENTS = ("phq9", "gad7")
+_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class OverdueRow:
 class LabRow:
     patient_name: str
     mrn: str
+    chart_url: str
     requirement: LabRequirementRow
 
 
@@ -97,8 +100,15 @@ def _labs(
     patient_ids: list[int], names: dict[int, tuple[str, str]], today: dt.date
 ) -> list[LabRow]:
     """Monitoring requirements overdue (most overdue first), then due (soonest first)."""
+    # One reverse() for the whole list: a large panel has thousands of rows.
+    chart = reverse("patients:patient-chart", args=[_PLACEHOLDER])
     rows = [
-        LabRow(names[patient_id][0], names[patient_id][1], row)
+        LabRow(
+            names[patient_id][0],
+            names[patient_id][1],
+            chart.replace(_PLACEHOLDER, row.patient_uuid),
+            row,
+        )
         for patient_id, found in requirements_for(patient_ids, today=today).items()
         for row in found
         if row.status in ("overdue", "due")

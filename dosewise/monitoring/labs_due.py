@@ -111,9 +111,12 @@ def _tests() -> tuple[str, ...]:
     return tuple(sorted(tests))
 
 
-def _entry_link(patient_uuid: str, tests: tuple[str, ...]) -> str:
+_PATIENT_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
+
+
+def _entry_link(entry_path: str, tests: tuple[str, ...]) -> str:
     first = BLOOD_PRESSURE_FORM_TEST if tests[0] in BLOOD_PRESSURE_TESTS else tests[0]
-    return f"{reverse('clinical:observation-new', args=[patient_uuid])}?test={first}"
+    return f"{entry_path}?test={first}"
 
 
 def _test_name(test: str) -> str:
@@ -135,7 +138,12 @@ def _shown(result: lab_monitoring.Result) -> str:
 
 
 def _row(
-    patient_id: int, patient_uuid: str, found: lab_monitoring.RequirementStatus, today: dt.date
+    patient_id: int,
+    patient_uuid: str,
+    found: lab_monitoring.RequirementStatus,
+    today: dt.date,
+    *,
+    entry_path: str,
 ) -> LabRequirementRow:
     sources = default_knowledge().sources
     satisfied = found.satisfied_by
@@ -172,7 +180,7 @@ def _row(
         citation=found.citation,
         verification=found.verification.value,
         held_since=found.held_since,
-        link=_entry_link(patient_uuid, found.tests),
+        link=_entry_link(entry_path, found.tests),
     )
 
 
@@ -224,6 +232,8 @@ def requirements_for(
     ):
         codes.setdefault(pid, []).append(code)
     protocols, knowledge = _protocols(), default_knowledge()
+    # One reverse() per call, not per row: over a large panel it costs more than the rules.
+    entry_template = reverse("clinical:observation-new", args=[_PATIENT_PLACEHOLDER])
     for pid in ids:
         if pid not in people or pid not in events:
             continue
@@ -242,7 +252,10 @@ def requirements_for(
             patient=context,
             today=today,
         )
-        found[pid] = [_row(pid, patient_uuid, status, today) for status in statuses]
+        entry_path = entry_template.replace(_PATIENT_PLACEHOLDER, patient_uuid)
+        found[pid] = [
+            _row(pid, patient_uuid, status, today, entry_path=entry_path) for status in statuses
+        ]
     return found
 
 
