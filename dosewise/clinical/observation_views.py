@@ -72,8 +72,14 @@ class ObservationForm(forms.Form):
         self.fields["unit"].widget.choices = unit_choices(str(selected))
         if units_url:
             # HTMX swaps the unit select for the chosen test's units (no inline script: CSP).
+            # The fragment is the whole #unit-field div, so it replaces the div (outerHTML).
             self.fields["test"].widget.attrs.update(
-                {"hx-get": units_url, "hx-trigger": "change", "hx-target": "#unit-field"}
+                {
+                    "hx-get": units_url,
+                    "hx-trigger": "change",
+                    "hx-target": "#unit-field",
+                    "hx-swap": "outerHTML",
+                }
             )
 
 

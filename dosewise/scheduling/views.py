@@ -183,7 +183,10 @@ def appointment_new(request: HttpRequest, patient_uuid: str) -> HttpResponse:
                     response["HX-Redirect"] = url
                     return response
                 return redirect(url)
-        status = 400
+        # htmx 2 swaps no 4xx response (its default responseHandling): the form with its
+        # errors goes back to HTMX as 200, or Book would seem to do nothing. Without
+        # JavaScript the page is a 400.
+        status = 200 if getattr(request, "htmx", False) else 400
     else:
         form = BookForm(initial=_book_initial(request), clinicians=team)
     context = {

@@ -174,8 +174,23 @@ def test_htmx_booking_redirects_with_a_header(
     invalid = client_for(front_desk).post(
         url, booking(prescriber, time="07:00"), HTTP_HX_REQUEST="true"
     )
-    assert invalid.status_code == 400
+    # 200, not 400: htmx 2 swaps no 4xx response, so the errors would never show.
+    assert invalid.status_code == 200
     assert invalid.content.decode().lstrip().startswith("<form")
+    assert "not available then" in invalid.content.decode()
+
+
+def test_booking_form_names_the_mode_radios_by_a_legend_and_ties_the_video_help(
+    client_for, front_desk: Membership, patient: Patient
+) -> None:  # type: ignore[no-untyped-def]
+    """The Mode radios are a fieldset named "Mode" (no label pointing at nothing), and the video
+    link's help text carries the id its input's aria-describedby names."""
+    page = client_for(front_desk).get(reverse("scheduling:appointment-new", args=[patient.uuid]))
+    html = page.content.decode()
+    assert 'for=""' not in html
+    assert '<legend>Mode <span class="req" aria-label="required">*</span></legend>' in html
+    assert 'aria-describedby="id_video_url_helptext"' in html
+    assert '<small class="help" id="id_video_url_helptext">' in html
 
 
 def test_appointment_page_and_status_buttons(
