@@ -263,17 +263,19 @@ def open_alert_banners(patient: Patient) -> list[AlertBanner]:
 @member_required(*CLINICAL_ROLES)
 @require_POST
 def safety_alert_resolve(request: HttpRequest, alert_uuid: str) -> HttpResponse:
-    """Record the safety assessment that answers an urgent alert."""
+    """Record the safety assessment (or, for a lab or side-effect alert, the action taken) that
+    answers an urgent alert."""
     actor: Membership = request.membership  # type: ignore[attr-defined]
     alert = get_patient_record(actor, SafetyAlert, alert_uuid, Need.CLINICAL_WRITE)
+    answer = "Safety assessment" if alert.assessment_id else "Action taken"
     try:
         services.resolve_alert(
             actor, alert, safety_assessment=request.POST.get("safety_assessment", "")
         )
     except ValidationError as exc:
-        messages.error(request, "Safety assessment: " + " ".join(exc.messages))
+        messages.error(request, f"{answer}: " + " ".join(exc.messages))
     else:
-        messages.success(request, "Safety assessment recorded; the alert is resolved.")
+        messages.success(request, f"{answer} recorded; the alert is resolved.")
     return redirect(alert.patient)
 
 

@@ -101,9 +101,12 @@ def resolve_alert(actor: Membership, alert: SafetyAlert, *, safety_assessment: s
     """A clinician records the safety assessment that answers the alert."""
     text = safety_assessment.strip()
     if not text:
-        raise ValidationError(
-            {"safety_assessment": ["Record the safety assessment (risk, plan, who was told)."]}
+        ask = (
+            "Record the safety assessment (risk, plan, who was told)."
+            if alert.assessment_id
+            else "Record the action taken (repeat test, dose held, patient called) and who was told."
         )
+        raise ValidationError({"safety_assessment": [ask]})
     locked = SafetyAlert.objects.select_for_update().get(pk=alert.pk)
     if locked.resolved_at is not None:
         raise ValidationError(

@@ -51,6 +51,18 @@ def test_units_fragment_for_htmx(
     assert '<option value="lb">lb</option>' in body
 
 
+def test_units_fragment_replaces_the_unit_field_instead_of_nesting_in_it(
+    prescriber: Membership, patient: Patient, client_for: Clients
+) -> None:
+    """The fragment is the whole `<div id="unit-field">`: swapped into it (innerHTML) it would
+    nest a second element with the same id."""
+    page = client_for(prescriber).get(reverse("clinical:observation-new", args=[patient.uuid]))
+    body = page.content.decode()
+    assert 'hx-target="#unit-field"' in body
+    assert 'hx-swap="outerHTML"' in body
+    assert body.count('id="unit-field"') == 1
+
+
 def test_form_converts_and_lists_with_flag_and_reference(
     prescriber: Membership, patient: Patient, client_for: Clients
 ) -> None:
@@ -232,3 +244,27 @@ def test_access_per_persona(
         written,
         written,
     )
+
+
+def test_critical_lab_alert_is_answered_with_the_action_taken(
+    prescriber: Membership, patient: Patient, client_for: Clients
+) -> None:
+    client = client_for(prescriber)
+    client.post(
+        reverse("clinical:observation-new", args=[patient.uuid]),
+        {"test": "lithium", "value": "1.6", "unit": "mmol/L", "effective_on": "2026-01-05"},
+    )
+    alert = SafetyAlert.objects.get()
+    chart = client.get(patient.get_absolute_url()).content.decode()
+    assert "Urgent: Critical lab result" in chart
+    assert "Record action taken" in chart and "Crisis resource" not in chart
+    url = reverse("clinical:safety-alert-resolve", args=[alert.uuid])
+
+    refused = client.post(url, {"safety_assessment": " "}, follow=True).content.decode()
+    assert "Action taken: Record the action taken" in refused
+    done = client.post(
+        url, {"safety_assessment": "Held lithium; repeat level tomorrow."}, follow=True
+    ).content.decode()
+    assert "Action taken recorded; the alert is resolved." in done
+    alert.refresh_from_db()
+    assert alert.safety_assessment == "Held lithium; repeat level tomorrow."
