@@ -13,6 +13,7 @@ could not be handed over; the worker then retries it with back-off.
 
 from __future__ import annotations
 
+import abc
 import re
 import sys
 import uuid
@@ -47,11 +48,12 @@ def check_number(to: str) -> str:
     return number
 
 
-class BaseSmsBackend:
-    """Send one text message; raise SmsError if it could not be handed over."""
+class BaseSmsBackend(abc.ABC):
+    """Send one text message; raise SmsError if it could not be handed over. A deployment's
+    provider is a subclass named in the SMS_BACKEND setting."""
 
-    def send(self, to: str, body: str) -> None:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def send(self, to: str, body: str) -> None: ...
 
 
 class ConsoleSmsBackend(BaseSmsBackend):
