@@ -10,22 +10,17 @@ skipped, when Chromium or Playwright is missing.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import shutil
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from conftest import PASSWORD, make_patient
+from conftest import make_patient
 from dosewise.accounts.models import Membership
 from dosewise.clinical import services as clinical
-from dosewise.clinical.models import Icd10CmCode, SafetyAlert
+from dosewise.clinical.models import SafetyAlert
 from dosewise.clinical.observation_models import Observation
-from dosewise.demo import current_code
 from dosewise.patients.models import Patient
 from dosewise.prescribing import services as prescribing
 from dosewise.prescribing.models import Prescription
@@ -33,32 +28,9 @@ from dosewise.prescribing.services import OrderInput
 from dosewise.prescribing.side_effect_models import SideEffectReport
 from dosewise.scheduling import services as scheduling
 from dosewise.scheduling.models import Appointment
+from tests.browser.support import JOURNEY_MARKS, sign_in
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="Playwright for Python is not installed"
-)
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed"),
-    pytest.mark.django_db(transaction=True),
-]
-
-# Playwright's sync API runs an event loop in this thread; Django refuses ORM calls there
-# unless told otherwise. Tests only.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+pytestmark = JOURNEY_MARKS
 
 LITHIUM_CRITICAL = (
     "critical (at or above 1.5 mmol/L): lithium toxicity likely; above 2.0 mmol/L severe"
@@ -67,38 +39,6 @@ ACTION_TAKEN = (
     "Lithium held tonight; patient called, no toxicity signs; repeat trough level and renal "
     "function tomorrow morning. Nurse informed."
 )
-
-
-@pytest.fixture
-def icd_codes(transactional_db: None) -> None:
-    """Transactional tests flush every table, the migrated ICD-10-CM copy included; refill it."""
-    if not Icd10CmCode.objects.exists():
-        from dosewise.clinical.icd10_codeset import load_into
-
-        load_into(Icd10CmCode)
-
-
-@pytest.fixture
-def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        context.close()
-        browser.close()
-
-
-def sign_in(page: object, member: Membership) -> None:
-    """Password then the authenticator code, from the login page, ending on the patient list."""
-    device = TOTPDevice.objects.create(user=member.user, name="phone", confirmed=True)
-    page.get_by_label("Username").fill(member.user.username)  # type: ignore[attr-defined]
-    page.get_by_label("Password").fill(PASSWORD)  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Continue").click()  # type: ignore[attr-defined]
-    page.get_by_label("Code").fill(current_code(device))  # type: ignore[attr-defined]
-    page.get_by_role("button", name="Verify").click()  # type: ignore[attr-defined]
-    page.get_by_role("heading", name="Patients").wait_for()  # type: ignore[attr-defined]
 
 
 def open_patient(page: object, search: str, link: str) -> None:
